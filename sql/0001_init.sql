@@ -162,3 +162,58 @@ ON articles BEGIN
     INSERT INTO articles_fts(rowid, title, excerpt, plain)
     VALUES (new.id, new.title, new.excerpt, new.plain);
 END;
+
+-- One row that changes whenever anything a reader sees changes. The page
+-- cache and the ETag/Last-Modified of public pages key on it, so a write by
+-- any connection or process (server, `gazette import`, the scheduler)
+-- invalidates cached pages at once.
+CREATE TABLE content_version (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    n          INTEGER NOT NULL,
+    changed_at INTEGER NOT NULL
+);
+INSERT INTO content_version VALUES (1, 1, unixepoch());
+
+CREATE TRIGGER cv_articles_i AFTER INSERT ON articles BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_articles_u AFTER UPDATE ON articles BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_articles_d AFTER DELETE ON articles BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_tags_i AFTER INSERT ON tags BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_tags_u AFTER UPDATE ON tags BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_tags_d AFTER DELETE ON tags BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_article_tags_i AFTER INSERT ON article_tags BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_article_tags_d AFTER DELETE ON article_tags BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_comments_i AFTER INSERT ON comments
+WHEN new.status = 'approved' BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_comments_u AFTER UPDATE ON comments BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_comments_d AFTER DELETE ON comments BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_users_u AFTER UPDATE OF name, slug, bio ON users BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_settings_i AFTER INSERT ON settings BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;
+CREATE TRIGGER cv_settings_u AFTER UPDATE ON settings BEGIN
+    UPDATE content_version SET n = n + 1, changed_at = unixepoch();
+END;

@@ -1,29 +1,324 @@
 /*
- * main.c - the gazette command line: serve, init, migrate, user, token,
- * backup, export, import, render. Parses arguments, loads configuration and
- * hands over to the modules; owns nothing after it returns.
+ * main.c - the gazette command line (SPEC section 9): serve, init, migrate,
+ * backup, export, import, render. Parses arguments, loads the
+ * configuration (file, then environment, then flags) and hands over to the
+ * modules. Every failure prints one line and exits non-zero.
  */
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "gazette/config.h"
+#include "gazette/db.h"
+#include "gazette/http.h"
+#include "gazette/store.h"
 #include "gazette/tpl.h"
 
-static int usage(FILE *f)
+static const char usage_text[] =
+    "usage: gazette [options] COMMAND [args]\n"
+    "\n"
+    "commands:\n"
+    "  serve                 run the web server (the default)\n"
+    "  init [--demo]         create the database; --demo adds demo content\n"
+    "                        when the database has no stories yet\n"
+    "  migrate               apply pending migrations\n"
+    "  backup FILE           consistent copy of the live database\n"
+    "  export                all content as JSON on stdout\n"
+    "  import FILE           content from JSON (as export writes it)\n"
+    "  render TEMPLATE DATA.json [--partials DIR]\n"
+    "                        render one Mustache template to stdout\n"
+    "\n"
+    "options:\n"
+    "  --config FILE         configuration file (default config/gazette.conf)\n"
+    "  --port N, --host ADDR, --db PATH, --base_url URL\n"
+    "  --set SECTION.KEY=VALUE  any configuration key\n"
+    "  --routes              print the route table\n"
+    "  --help-config         list every configuration key\n"
+    "  --help, --version\n";
+
+static int fail(const char *msg)
 {
-    fputs("usage: gazette render TEMPLATE DATA.json [--partials DIR]\n", f);
-    return f == stdout ? 0 : 2;
+    fprintf(stderr, "gazette: %s\n", msg);
+    return 1;
+}
+
+/* Creates the folder that will hold path (one level, like data/). */
+static void make_parent_dir(const char *path)
+{
+    char dir[GZ_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        fprintf(stderr, "gazette: cannot create %s: %s\n", dir,
+                strerror(errno));
+}
+
+static struct gz_db *open_migrated(const struct gz_config *cfg)
+{
+    make_parent_dir(cfg->db_path);
+    struct gz_db *db =
+        gz_db_open(cfg->db_path, GZ_DB_READWRITE, cfg->synchronous);
+    if (!db)
+        return NULL;
+    if (gz_db_migrate(db) < 0) {
+        gz_db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static int import_file(struct gz_db *db, const char *path)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        fprintf(stderr, "gazette: %s:%d:%d: %s\n", path, jerr.line,
+                jerr.column, jerr.text);
+        return 1;
+    }
+    char err[512] = "";
+    int rc = gz_store_import(db, doc, err, sizeof err);
+    json_decref(doc);
+    if (rc != 0) {
+        fprintf(stderr, "gazette: %s: %s\n", path, err);
+        return 1;
+    }
+    return 0;
+}
+
+static int cmd_init(struct gz_config *cfg, int demo)
+{
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot create or migrate the database");
+    int rc = 0;
+    if (demo && gz_store_is_empty(db)) {
+        rc = import_file(db, cfg->demo_file);
+        if (rc == 0)
+            printf("demo content imported from %s into %s\n", cfg->demo_file,
+                   cfg->db_path);
+    } else {
+        printf("database ready: %s\n", cfg->db_path);
+    }
+    gz_db_close(db);
+    return rc;
+}
+
+static int cmd_serve(struct gz_config *cfg)
+{
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot open or migrate the database");
+    gz_db_close(db);
+
+    struct gz_app app;
+    memset(&app, 0, sizeof app);
+    app.cfg = *cfg;
+    app.started_at = gz_now();
+    snprintf(app.base_url, sizeof app.base_url, "%s", cfg->base_url);
+    char err[600];
+    app.tpl = gz_tpl_set_new();
+    if (!app.tpl ||
+        gz_tpl_add_dir(app.tpl, cfg->templates_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "gazette: templates: %s\n", err);
+        gz_tpl_set_free(app.tpl);
+        return 1;
+    }
+    static const char *const needed[] = {"home",  "article", "tag",
+                                         "author", "search", "error",
+                                         "rss",   "sitemap", "message"};
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
+        if (!gz_tpl_has(app.tpl, needed[i])) {
+            fprintf(stderr, "gazette: templates: %s/%s.mustache is missing\n",
+                    cfg->templates_dir, needed[i]);
+            gz_tpl_set_free(app.tpl);
+            return 1;
+        }
+    }
+    app.statics = gz_static_load(cfg->static_dir);
+    if (!app.statics) {
+        gz_tpl_set_free(app.tpl);
+        return fail("paths.static: cannot read the static folder");
+    }
+    const char *css = gz_static_url(app.statics, "css/site.css");
+    const char *js = gz_static_url(app.statics, "js/site.js");
+    const char *icon = gz_static_url(app.statics, "img/favicon.svg");
+    app.assets = json_pack("{s:s, s:s, s:s}", "css_url",
+                           css ? css : "/static/css/site.css", "js_url",
+                           js ? js : "/static/js/site.js", "favicon_url",
+                           icon ? icon : "/favicon.ico");
+    int rc = gz_server_run(&app);
+    json_decref(app.assets);
+    gz_static_free(app.statics);
+    gz_tpl_set_free(app.tpl);
+    return rc;
+}
+
+static void print_routes(void)
+{
+    for (const struct gz_route *r = gz_routes; r->pattern; r++) {
+        char methods[96];
+        gz_methods_str(r->methods, methods, sizeof methods);
+        printf("%-16s %-28s %s\n", methods, r->pattern, r->about);
+    }
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return usage(stderr);
-    if (strcmp(argv[1], "render") == 0) {
+    if (sodium_init() < 0)
+        return fail("libsodium failed to initialise");
+    /* `render` takes its own arguments and needs no configuration. */
+    if (argc >= 2 && strcmp(argv[1], "render") == 0) {
         if (argc == 4)
             return gz_tpl_cli_render(argv[2], argv[3], NULL);
         if (argc == 6 && strcmp(argv[4], "--partials") == 0)
             return gz_tpl_cli_render(argv[2], argv[3], argv[5]);
-        return usage(stderr);
+        fputs("usage: gazette render TEMPLATE DATA.json [--partials DIR]\n",
+              stderr);
+        return 2;
     }
-    return usage(stderr);
+
+    struct gz_config cfg;
+    gz_config_defaults(&cfg);
+    char err[700];
+    const char *config_path = getenv("GAZETTE_CONFIG");
+    int config_required = config_path != NULL;
+    const char *args[8];
+    int nargs = 0, demo = 0;
+    /* Pass 1: --config, --help, --version (the file loads before flags). */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("gazette %s\n", GZ_VERSION);
+            return 0;
+        }
+        if (strcmp(argv[i], "--help-config") == 0) {
+            gz_config_print_help(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--routes") == 0) {
+            print_routes();
+            return 0;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            config_path = argv[++i];
+            config_required = 1;
+        }
+    }
+    if (gz_config_load_file(&cfg, config_path ? config_path
+                                              : "config/gazette.conf",
+                            config_required, err, sizeof err) != 0 ||
+        gz_config_load_env(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "gazette: %s\n", err);
+        return 2;
+    }
+    /* Pass 2: flags and the command. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--config") == 0) {
+            i++;
+        } else if (strcmp(a, "--demo") == 0) {
+            demo = 1;
+        } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
+            char name[128];
+            const char *eq = strchr(argv[i + 1], '=');
+            if (!eq || (size_t)(eq - argv[i + 1]) >= sizeof name) {
+                fprintf(stderr, "gazette: --set expects SECTION.KEY=VALUE\n");
+                return 2;
+            }
+            snprintf(name, sizeof name, "%.*s", (int)(eq - argv[i + 1]),
+                     argv[i + 1]);
+            if (gz_config_set(&cfg, name, eq + 1, err, sizeof err) != 0) {
+                fprintf(stderr, "gazette: %s\n", err);
+                return 2;
+            }
+            i++;
+        } else if (strncmp(a, "--", 2) == 0) {
+            const char *eq = strchr(a, '=');
+            char name[64];
+            const char *value;
+            if (eq) {
+                snprintf(name, sizeof name, "%.*s", (int)(eq - a - 2), a + 2);
+                value = eq + 1;
+            } else if (i + 1 < argc) {
+                snprintf(name, sizeof name, "%s", a + 2);
+                value = argv[++i];
+            } else {
+                fprintf(stderr, "gazette: %s needs a value\n", a);
+                return 2;
+            }
+            if (strcmp(name, "db") == 0)
+                snprintf(name, sizeof name, "paths.db");
+            if (gz_config_set(&cfg, name, value, err, sizeof err) != 0) {
+                fprintf(stderr, "gazette: %s\n", err);
+                return 2;
+            }
+        } else if (nargs < 8) {
+            args[nargs++] = a;
+        } else {
+            fputs(usage_text, stderr);
+            return 2;
+        }
+    }
+    if (gz_config_check(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "gazette: %s\n", err);
+        return 2;
+    }
+    const char *cmd = nargs ? args[0] : "serve";
+    if (strcmp(cmd, "serve") == 0 && nargs <= 1)
+        return cmd_serve(&cfg);
+    if (strcmp(cmd, "init") == 0 && nargs == 1)
+        return cmd_init(&cfg, demo);
+    if (strcmp(cmd, "migrate") == 0 && nargs == 1) {
+        struct gz_db *db = open_migrated(&cfg);
+        if (!db)
+            return fail("migration failed");
+        gz_db_close(db);
+        printf("database up to date: %s\n", cfg.db_path);
+        return 0;
+    }
+    if (strcmp(cmd, "backup") == 0 && nargs == 2) {
+        struct gz_db *db = open_migrated(&cfg);
+        if (!db)
+            return fail("cannot open the database");
+        int rc = gz_db_backup(db, args[1]);
+        gz_db_close(db);
+        if (rc != 0)
+            return fail("backup failed");
+        printf("backup written to %s\n", args[1]);
+        return 0;
+    }
+    if (strcmp(cmd, "export") == 0 && nargs == 1) {
+        struct gz_db *db = open_migrated(&cfg);
+        if (!db)
+            return fail("cannot open the database");
+        json_t *doc = gz_store_export(db);
+        gz_db_close(db);
+        int rc = json_dumpf(doc, stdout, JSON_INDENT(2)) != 0;
+        json_decref(doc);
+        putchar('\n');
+        return rc;
+    }
+    if (strcmp(cmd, "import") == 0 && nargs == 2) {
+        struct gz_db *db = open_migrated(&cfg);
+        if (!db)
+            return fail("cannot open the database");
+        int rc = import_file(db, args[1]);
+        gz_db_close(db);
+        if (rc == 0)
+            printf("imported %s\n", args[1]);
+        return rc;
+    }
+    fputs(usage_text, stderr);
+    return 2;
 }

@@ -1,0 +1,87 @@
+/*
+ * config.h - Gazette's configuration (SPEC section 9).
+ *
+ * Sources, each overriding the one before: built-in defaults, the INI file
+ * (config/gazette.conf, or --config FILE / GAZETTE_CONFIG), environment
+ * variables (GAZETTE_PORT, GAZETTE_DB, ... one per key, listed by
+ * `gazette --help-config`), then command-line flags (--port N, --db PATH,
+ * or --set section.key=value for any key).
+ *
+ * Every key lives in one table in config.c with its type, range and help
+ * text; config/gazette.conf documents the same keys. A bad value stops
+ * start-up with one line naming the key and the problem.
+ *
+ * The struct is filled once at start-up and read-only afterwards.
+ */
+#ifndef GAZETTE_CONFIG_H
+#define GAZETTE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define GZ_PATH_MAX 1024
+
+struct gz_config {
+    /* [server] */
+    char host[64];
+    int port;
+    char base_url[512]; /* "" means http://host:port */
+    int threads;        /* 0: one per core */
+    int max_connections;
+    int per_ip_connections;
+    int timeout;        /* seconds a connection may idle */
+    long long max_form_bytes;
+    long long max_upload_bytes;
+    int max_url_bytes;
+    int cache_max_age;  /* Cache-Control max-age of public pages */
+    int page_cache;     /* 1: keep rendered pages in memory */
+    int gzip;
+    int trust_proxy;    /* 1: believe X-Forwarded-Proto/-For */
+    char tls_cert[GZ_PATH_MAX];
+    char tls_key[GZ_PATH_MAX];
+    /* [paths] */
+    char db_path[GZ_PATH_MAX];
+    char data_dir[GZ_PATH_MAX];
+    char templates_dir[GZ_PATH_MAX];
+    char static_dir[GZ_PATH_MAX];
+    char demo_file[GZ_PATH_MAX];
+    /* [database] */
+    char synchronous[8]; /* FULL or NORMAL */
+    /* [site] */
+    int page_size;
+    /* [mail] */
+    char smtp_host[256];
+    int smtp_port;
+    int smtp_starttls;
+    char smtp_user[256];
+    char smtp_password[256];
+    char mail_from[256];
+    /* [log] */
+    int access_log;
+};
+
+/* Fills cfg with the defaults. */
+void gz_config_defaults(struct gz_config *cfg);
+
+/*
+ * Loads `path` (INI). When `required` is 0 a missing file is not an error.
+ * On a bad key or value writes one line "FILE:LINE: key: problem" into err
+ * and returns GZ_EINVAL.
+ */
+int gz_config_load_file(struct gz_config *cfg, const char *path, int required,
+                        char *err, size_t errlen);
+
+/* Applies GAZETTE_* environment variables. Errors as above. */
+int gz_config_load_env(struct gz_config *cfg, char *err, size_t errlen);
+
+/* Sets "section.key" (or a short flag alias such as "port") to value. */
+int gz_config_set(struct gz_config *cfg, const char *name, const char *value,
+                  char *err, size_t errlen);
+
+/* Checks relations between keys (tls pair, base URL form). */
+int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen);
+
+/* Writes every key with its env name and help (gazette --help-config). */
+void gz_config_print_help(FILE *f);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * site.h - the handlers of the readers' site (SPEC section 2): pages,
+ * feeds, sitemap, robots, health and metrics. Each fills a struct gz_resp
+ * from a view model built by the store; see http.h for the contract.
+ */
+#ifndef GAZETTE_SITE_H
+#define GAZETTE_SITE_H
+
+#include "gazette/http.h"
+
+int gz_page_site_home(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_article(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_tag(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_author(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_search(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_feed(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_tag_feed(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_sitemap(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_robots(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_healthz(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_metrics(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_static(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_favicon(struct gz_req *req, struct gz_resp *resp);
+
+/* The error page or JSON error for status; message may be NULL (a
+ * standard text for the status is used). */
+void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,
+                      const char *message);
+
+/* Prometheus text for /metrics, written by the server's counters. */
+int gz_metrics_render(struct gz_buf *out);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * store.h - the content store: every query the site makes, answered as
+ * jansson objects ready to be a view model (the same objects the JSON API
+ * returns). Objects returned are owned by the caller (json_decref).
+ *
+ * URLs in returned objects are site-relative ("/articles/slug"); the site
+ * layer adds the base URL where an absolute one is needed. Times are RFC
+ * 3339 UTC strings plus a "..._human" form for pages.
+ *
+ * Threads: each call uses the connection it is given, which belongs to the
+ * calling thread.
+ */
+#ifndef GAZETTE_STORE_H
+#define GAZETTE_STORE_H
+
+#include <jansson.h>
+
+#include "gazette/db.h"
+
+struct gz_list_query {
+    const char *tag_slug;    /* NULL: any tag */
+    const char *author_slug; /* NULL: any author */
+    long long exclude_id;    /* 0: none */
+    long long page;          /* 1-based */
+    int limit;
+    int with_body;           /* add body_html (feeds) */
+};
+
+/* Published stories, newest first, as cards. *total gets the number of
+ * matching stories. NULL on a database error. */
+json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
+                               long long *total);
+
+/* One published story with body_html, author bio and approved comments
+ * (one level of replies). NULL and *err = GZ_ENOTFOUND or GZ_EDB. */
+json_t *gz_store_article_load(struct gz_db *db, const char *slug, int *err);
+
+/* A tag {name, slug, description, url, feed_url, count}; NULL as above. */
+json_t *gz_store_tag_load(struct gz_db *db, const char *slug, int *err);
+/* An author {name, slug, bio, initials, url, count}; NULL as above. */
+json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err);
+
+/* The tags with the most published stories, for navigation. */
+json_t *gz_store_nav_tags(struct gz_db *db, int n);
+
+/* Full-text search over published stories: cards plus snippet_html with
+ * matches in <mark>. `q` is free text: it is turned into an FTS5 query of
+ * quoted terms, never passed through as FTS5 syntax. */
+json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
+                        int limit, long long *total);
+
+/* Every published story, tag and author with their last change, for the
+ * sitemap: {"articles": [{url, lastmod}], "tags": [...], "authors": [...]}. */
+json_t *gz_store_sitemap(struct gz_db *db);
+
+/* Site settings as an object of strings (title, description, base_url...),
+ * defaults filled in. */
+json_t *gz_store_settings_load(struct gz_db *db);
+
+/* The content version: n changes on every change readers could see;
+ * changed_at is when. 0 or GZ_EDB. */
+int gz_store_content_version(struct gz_db *db, long long *n,
+                             long long *changed_at);
+
+/* Publishes scheduled stories whose time has come; returns how many. */
+int gz_store_publish_due(struct gz_db *db);
+
+/* 1 when no story exists yet (decides whether `init --demo` seeds). */
+int gz_store_is_empty(struct gz_db *db);
+
+/*
+ * Imports a document of the `gazette export` / demo/demo.json form
+ * ({settings, authors, tags, articles}) in one transaction: all or
+ * nothing. Markdown is rendered here. Existing slugs are updated.
+ * On bad input returns GZ_EINVAL with a message naming the item in err.
+ */
+int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen);
+
+/* The whole content as a document gz_store_import reads back. */
+json_t *gz_store_export(struct gz_db *db);
+
+#endif

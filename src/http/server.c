@@ -1,0 +1,1063 @@
+/*
+ * server.c - libmicrohttpd glue: the request life cycle, limits, body and
+ * form parsing, routing, response finishing (security headers, caching,
+ * ETag and 304, gzip), the page cache, metrics, the access log, per-thread
+ * database connections, the background scheduler and graceful shutdown.
+ *
+ * Threads: MHD runs an epoll thread pool; each worker keeps its own two
+ * SQLite connections (read-only for GET/HEAD, read-write otherwise) in
+ * thread-local storage. The page cache is a mutex-protected table of
+ * finished MHD responses, which MHD lets many connections queue at once.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "gazette/html.h"
+#include "gazette/http.h"
+#include "gazette/site.h"
+#include "gazette/store.h"
+
+#define GZIP_MIN 1024
+#define CACHE_SLOTS 1024
+#define MAX_DBS 512
+
+struct gz_req {
+    struct gz_app *app;
+    struct MHD_Connection *conn;
+    char id[20];
+    struct timespec start;
+    char *uri;          /* raw request target, as sent */
+    char *path;         /* decoded path */
+    char *scratch;      /* route captures point in here */
+    const char *params[4];
+    unsigned method;
+    const char *method_name;
+    const struct gz_route *route;
+    int phase;          /* 0: first call seen, 1: body phase */
+    int early_status;   /* error decided before the body was read */
+    long long body_limit;
+    long long body_seen;
+    struct gz_buf body; /* JSON bodies */
+    struct MHD_PostProcessor *pp;
+    json_t *form;
+    json_t *query;      /* decoded query parameters, built lazily */
+    json_t *site;       /* settings, loaded once per request when needed */
+    int status;         /* for the access log */
+    size_t bytes;
+    int cache_hit;
+    int route_index;
+};
+
+/* ---- metrics ---------------------------------------------------------- */
+
+#define NBUCKETS 10
+static const double buckets[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                         0.025,  0.05,  0.1,    0.5,   1.0};
+#define NROUTES 64
+static atomic_ullong m_requests[NROUTES + 1][6]; /* by route, status class */
+static atomic_ullong m_latency[NBUCKETS + 1];
+static atomic_ullong m_latency_sum_us;
+static atomic_ullong m_latency_count;
+static atomic_ullong m_cache_hits, m_cache_misses;
+
+int gz_metrics_render(struct gz_buf *out)
+{
+    gz_buf_puts(out, "# HELP gazette_http_requests_total Requests by route"
+                     " and status class.\n"
+                     "# TYPE gazette_http_requests_total counter\n");
+    for (int r = 0; r <= NROUTES; r++) {
+        const char *pattern = "unmatched";
+        if (r < NROUTES) {
+            if (!gz_routes[r].pattern)
+                r = NROUTES;
+            else
+                pattern = gz_routes[r].pattern;
+        }
+        if (r == NROUTES)
+            pattern = "unmatched";
+        for (int c = 1; c <= 5; c++) {
+            unsigned long long v = atomic_load(&m_requests[r][c]);
+            if (v)
+                gz_buf_printf(out,
+                              "gazette_http_requests_total{route=\"%s\","
+                              "status=\"%dxx\"} %llu\n",
+                              pattern, c, v);
+        }
+    }
+    gz_buf_puts(out, "# HELP gazette_http_request_duration_seconds Time to"
+                     " answer.\n"
+                     "# TYPE gazette_http_request_duration_seconds histogram\n");
+    unsigned long long cum = 0;
+    for (int i = 0; i < NBUCKETS; i++) {
+        cum += atomic_load(&m_latency[i]);
+        gz_buf_printf(out,
+                      "gazette_http_request_duration_seconds_bucket{le=\"%g\"}"
+                      " %llu\n",
+                      buckets[i], cum);
+    }
+    cum += atomic_load(&m_latency[NBUCKETS]);
+    gz_buf_printf(out,
+                  "gazette_http_request_duration_seconds_bucket{le=\"+Inf\"}"
+                  " %llu\n"
+                  "gazette_http_request_duration_seconds_sum %.6f\n"
+                  "gazette_http_request_duration_seconds_count %llu\n",
+                  cum, atomic_load(&m_latency_sum_us) / 1e6,
+                  atomic_load(&m_latency_count));
+    gz_buf_printf(out,
+                  "# HELP gazette_page_cache_hits_total Pages served from the"
+                  " page cache.\n# TYPE gazette_page_cache_hits_total counter\n"
+                  "gazette_page_cache_hits_total %llu\n"
+                  "# HELP gazette_page_cache_misses_total Cacheable pages"
+                  " rendered.\n"
+                  "# TYPE gazette_page_cache_misses_total counter\n"
+                  "gazette_page_cache_misses_total %llu\n",
+                  atomic_load(&m_cache_hits), atomic_load(&m_cache_misses));
+    return 0;
+}
+
+static void count_request(struct gz_req *req, double seconds)
+{
+    int r = req->route_index >= 0 && req->route_index < NROUTES
+                ? req->route_index
+                : NROUTES;
+    int c = req->status / 100;
+    if (c < 1 || c > 5)
+        c = 5;
+    atomic_fetch_add(&m_requests[r][c], 1);
+    int b = 0;
+    while (b < NBUCKETS && seconds > buckets[b])
+        b++;
+    atomic_fetch_add(&m_latency[b], 1);
+    atomic_fetch_add(&m_latency_sum_us, (unsigned long long)(seconds * 1e6));
+    atomic_fetch_add(&m_latency_count, 1);
+}
+
+/* ---- per-thread database connections ---------------------------------- */
+
+static pthread_mutex_t dbs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gz_db *all_dbs[MAX_DBS];
+static int n_dbs;
+static _Thread_local struct gz_db *tls_ro, *tls_rw;
+
+static struct gz_db *thread_db(struct gz_app *app, int write)
+{
+    struct gz_db **slot = write ? &tls_rw : &tls_ro;
+    if (*slot)
+        return *slot;
+    struct gz_db *db = gz_db_open(app->cfg.db_path,
+                                  write ? GZ_DB_READWRITE : GZ_DB_READONLY,
+                                  app->cfg.synchronous);
+    if (!db)
+        return NULL;
+    pthread_mutex_lock(&dbs_lock);
+    if (n_dbs < MAX_DBS)
+        all_dbs[n_dbs++] = db;
+    pthread_mutex_unlock(&dbs_lock);
+    *slot = db;
+    return db;
+}
+
+static void close_all_dbs(void)
+{
+    pthread_mutex_lock(&dbs_lock);
+    for (int i = 0; i < n_dbs; i++)
+        gz_db_close(all_dbs[i]);
+    n_dbs = 0;
+    pthread_mutex_unlock(&dbs_lock);
+}
+
+/* ---- the page cache --------------------------------------------------- */
+
+struct cache_entry {
+    char *key;
+    long long version;
+    struct MHD_Response *plain, *gzip;
+    char etag[40];
+    long long last_modified;
+    enum gz_cache cache;
+    size_t plain_len, gzip_len;
+};
+
+struct gz_page_cache {
+    pthread_mutex_t lock;
+    struct cache_entry slots[CACHE_SLOTS];
+};
+
+static unsigned long hash_str(const char *s)
+{
+    unsigned long h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
+}
+
+static void entry_clear(struct cache_entry *e)
+{
+    free(e->key);
+    if (e->plain)
+        MHD_destroy_response(e->plain);
+    if (e->gzip)
+        MHD_destroy_response(e->gzip);
+    memset(e, 0, sizeof *e);
+}
+
+static struct gz_page_cache *cache_new(void)
+{
+    struct gz_page_cache *c = calloc(1, sizeof *c);
+    if (c)
+        pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+static void cache_free(struct gz_page_cache *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        entry_clear(&c->slots[i]);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+/* ---- request accessors ------------------------------------------------ */
+
+const char *gz_req_path(const struct gz_req *req) { return req->path; }
+unsigned gz_req_method(const struct gz_req *req) { return req->method; }
+const char *gz_req_id(const struct gz_req *req) { return req->id; }
+struct gz_app *gz_req_app(const struct gz_req *req) { return req->app; }
+
+struct gz_db *gz_req_db(struct gz_req *req)
+{
+    int write = (req->route && (req->route->flags & GZ_R_WRITE)) ||
+                !(req->method & (GZ_GET | GZ_HEAD));
+    return thread_db(req->app, write);
+}
+
+const char *gz_req_param(const struct gz_req *req, int i)
+{
+    return i >= 0 && i < 4 ? req->params[i] : NULL;
+}
+
+const char *gz_req_header(const struct gz_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+/* Query values arrive undecoded (see on_unescape); decode them here into
+ * a per-request JSON object so repeated lookups are cheap. */
+struct query_ctx {
+    json_t *obj;
+};
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct query_ctx *q = cls;
+    size_t kl = strlen(key), vl = value ? strlen(value) : 0;
+    char *k = strndup(key, kl), *v = strndup(value ? value : "", vl);
+    if (k && v) {
+        long kn = gz_url_decode(k, kl, 1), vn = gz_url_decode(v, vl, 1);
+        if (kn >= 0 && !json_object_getn(q->obj, k, (size_t)kn)) {
+            if (vn >= 0 && gz_utf8_valid_text(v, (size_t)vn))
+                json_object_setn_new(q->obj, k, (size_t)kn,
+                                     json_stringn(v, (size_t)vn));
+            else
+                json_object_setn_new(q->obj, k, (size_t)kn, json_false());
+        }
+    }
+    free(k);
+    free(v);
+    return MHD_YES;
+}
+
+static json_t *query_obj(struct gz_req *req)
+{
+    if (!req->query) {
+        req->query = json_object();
+        struct query_ctx q = {req->query};
+        MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
+                                  collect_query, &q);
+    }
+    return req->query;
+}
+
+const char *gz_req_query(struct gz_req *req, const char *name, int *bad)
+{
+    json_t *v = json_object_get(query_obj(req), name);
+    if (bad)
+        *bad = json_is_false(v);
+    return json_string_value(v);
+}
+
+int gz_req_query_int(struct gz_req *req, const char *name, long long min,
+                     long long max, long long dflt, long long *out)
+{
+    int bad = 0;
+    const char *v = gz_req_query(req, name, &bad);
+    *out = dflt;
+    if (bad)
+        return GZ_EINVAL;
+    if (!v)
+        return 0;
+    return gz_parse_int(v, min, max, out);
+}
+
+int gz_req_wants_json(const struct gz_req *req)
+{
+    if (strncmp(req->path, "/api/", 5) == 0)
+        return 1;
+    const char *accept = gz_req_header(req, "Accept");
+    return accept && strstr(accept, "application/json") &&
+           !strstr(accept, "text/html");
+}
+
+json_t *gz_req_form(const struct gz_req *req) { return req->form; }
+
+const char *gz_req_base_url(const struct gz_req *req)
+{
+    return req->app->base_url;
+}
+
+/* ---- responses -------------------------------------------------------- */
+
+void gz_resp_take(struct gz_resp *resp, int status, const char *ctype,
+                  char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->content_type = ctype;
+    resp->body = body;
+    resp->len = len;
+}
+
+int gz_resp_json(struct gz_resp *resp, int status, json_t *json)
+{
+    char *s = json_dumps(json, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!s)
+        return 500;
+    gz_resp_take(resp, status, "application/json", s, strlen(s));
+    return 0;
+}
+
+void gz_resp_redirect(struct gz_resp *resp, int status, const char *location)
+{
+    resp->status = status;
+    snprintf(resp->location, sizeof resp->location, "%s", location);
+}
+
+static const char *csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' https: data:; font-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'";
+
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy",
+                            "strict-origin-when-cross-origin");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static int is_text(const char *ctype)
+{
+    return ctype && (strncmp(ctype, "text/", 5) == 0 ||
+                     strstr(ctype, "json") || strstr(ctype, "xml") ||
+                     strstr(ctype, "javascript") || strstr(ctype, "svg"));
+}
+
+static int accepts_gzip(struct gz_req *req)
+{
+    const char *ae = gz_req_header(req, "Accept-Encoding");
+    if (!ae)
+        return 0;
+    const char *g = strstr(ae, "gzip");
+    if (!g)
+        return 0;
+    /* "gzip;q=0" refuses it. */
+    const char *q = g + 4;
+    while (*q == ' ')
+        q++;
+    if (*q == ';') {
+        q++;
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "q=0", 3) == 0 && (q[3] == '\0' || q[3] == ',' ||
+                                          (q[3] == '.' && strspn(q + 4, "0") &&
+                                           !strpbrk(q + 4, "123456789"))))
+            return 0;
+    }
+    return 1;
+}
+
+/* gzip of data into a malloc'd buffer; NULL when it does not pay. */
+static unsigned char *gzip_bytes(const void *data, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, len);
+    unsigned char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void etag_of(const void *data, size_t len, char out[40])
+{
+    unsigned char h[12];
+    char hex[25];
+    crypto_generichash(h, sizeof h, data, len, NULL, 0);
+    gz_hex(h, sizeof h, hex);
+    snprintf(out, 40, "\"%s\"", hex);
+}
+
+/* Does the request's If-None-Match / If-Modified-Since match? */
+static int not_modified(struct gz_req *req, const char *etag, long long lm)
+{
+    const char *inm = gz_req_header(req, "If-None-Match");
+    if (inm) {
+        if (strcmp(inm, "*") == 0)
+            return 1;
+        /* A list of tags; a weak W/ prefix still names the same body. */
+        return etag[0] && strstr(inm, etag) != NULL;
+    }
+    const char *ims = gz_req_header(req, "If-Modified-Since");
+    if (ims && lm > 0) {
+        long long t = gz_time_parse_http(ims);
+        return t >= 0 && lm <= t;
+    }
+    return 0;
+}
+
+static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
+                              enum gz_cache cache, const char *etag,
+                              long long lm)
+{
+    char buf[80];
+    switch (cache) {
+    case GZ_CACHE_PUBLIC:
+        snprintf(buf, sizeof buf, "public, max-age=%d", app->cfg.cache_max_age);
+        MHD_add_response_header(r, "Cache-Control", buf);
+        break;
+    case GZ_CACHE_IMMUTABLE:
+        MHD_add_response_header(r, "Cache-Control",
+                                "public, max-age=31536000, immutable");
+        break;
+    case GZ_CACHE_REVALIDATE:
+        MHD_add_response_header(r, "Cache-Control", "public, no-cache");
+        break;
+    default:
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+        break;
+    }
+    if (etag && etag[0])
+        MHD_add_response_header(r, "ETag", etag);
+    if (lm > 0) {
+        gz_time_http(lm, buf);
+        MHD_add_response_header(r, "Last-Modified", buf);
+    }
+}
+
+static enum MHD_Result queue(struct gz_req *req, int status,
+                             struct MHD_Response *r, size_t bytes)
+{
+    req->status = status;
+    req->bytes = (req->method & GZ_HEAD) ? 0 : bytes;
+    return MHD_queue_response(req->conn, (unsigned)status, r);
+}
+
+static enum MHD_Result queue_304(struct gz_req *req, const char *etag,
+                                 enum gz_cache cache, long long lm)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    add_common_headers(r);
+    add_cache_headers(req->app, r, cache, etag, lm);
+    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    enum MHD_Result ret = queue(req, 304, r, 0);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Builds the finished response(s) for a body: plain, and gzip when it
+ * pays. The caller owns both. */
+static int build(struct gz_req *req, const struct gz_resp *resp,
+                 const char *etag, struct MHD_Response **plain,
+                 struct MHD_Response **gz, size_t *gz_len)
+{
+    const void *data = resp->static_body ? (const void *)resp->static_body
+                                         : (const void *)resp->body;
+    *plain = resp->static_body
+                 ? MHD_create_response_from_buffer(resp->len, (void *)data,
+                                                   MHD_RESPMEM_PERSISTENT)
+                 : MHD_create_response_from_buffer(resp->len, (void *)data,
+                                                   MHD_RESPMEM_MUST_COPY);
+    *gz = NULL;
+    if (!*plain)
+        return GZ_ENOMEM;
+    struct MHD_Response *all[2] = {*plain, NULL};
+    if (req->app->cfg.gzip && resp->len >= GZIP_MIN &&
+        is_text(resp->content_type)) {
+        unsigned char *z = gzip_bytes(data, resp->len, gz_len);
+        if (z) {
+            *gz = MHD_create_response_from_buffer_with_free_callback(
+                *gz_len, z, free);
+            if (!*gz)
+                free(z);
+            else
+                MHD_add_response_header(*gz, "Content-Encoding", "gzip");
+            all[1] = *gz;
+        }
+    }
+    for (int i = 0; i < 2 && all[i]; i++) {
+        struct MHD_Response *r = all[i];
+        add_common_headers(r);
+        if (resp->content_type)
+            MHD_add_response_header(r, "Content-Type", resp->content_type);
+        add_cache_headers(req->app, r, resp->cache, etag,
+                          resp->last_modified);
+        if (is_text(resp->content_type))
+            MHD_add_response_header(r, "Vary", "Accept-Encoding");
+        if (resp->location[0])
+            MHD_add_response_header(r, "Location", resp->location);
+        if (resp->allow[0])
+            MHD_add_response_header(r, "Allow", resp->allow);
+        if (resp->retry_after > 0) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%d", resp->retry_after);
+            MHD_add_response_header(r, "Retry-After", ra);
+        }
+        MHD_add_response_header(r, "X-Request-Id", req->id);
+    }
+    return 0;
+}
+
+/* Sends resp; when key is set and the answer may be cached, keeps it. */
+static enum MHD_Result finish(struct gz_req *req, struct gz_resp *resp,
+                              const char *key, long long version)
+{
+    char etag[40] = "";
+    int ok_status = resp->status == 200;
+    const void *data = resp->static_body ? (const void *)resp->static_body
+                                         : (const void *)resp->body;
+    if (ok_status && resp->cache != GZ_CACHE_NO_STORE)
+        etag_of(data ? data : "", resp->len, etag);
+    if (ok_status && etag[0] &&
+        not_modified(req, etag, resp->last_modified))
+        return queue_304(req, etag, resp->cache, resp->last_modified);
+
+    struct MHD_Response *plain, *gz;
+    size_t gz_len = 0;
+    if (build(req, resp, etag, &plain, &gz, &gz_len) != 0)
+        return MHD_NO;
+    int use_gz = gz && accepts_gzip(req);
+    enum MHD_Result ret = queue(req, resp->status, use_gz ? gz : plain,
+                                use_gz ? gz_len : resp->len);
+    struct gz_page_cache *c = req->app->cache;
+    if (key && c && ok_status && resp->cacheable) {
+        struct cache_entry *e = &c->slots[hash_str(key) % CACHE_SLOTS];
+        pthread_mutex_lock(&c->lock);
+        entry_clear(e);
+        e->key = strdup(key);
+        e->version = version;
+        e->plain = plain;
+        e->gzip = gz;
+        e->plain_len = resp->len;
+        e->gzip_len = gz_len;
+        memcpy(e->etag, etag, sizeof etag);
+        e->last_modified = resp->last_modified;
+        e->cache = resp->cache;
+        pthread_mutex_unlock(&c->lock);
+        return ret;
+    }
+    MHD_destroy_response(plain);
+    if (gz)
+        MHD_destroy_response(gz);
+    return ret;
+}
+
+/* Serves a cached page if there is a current one. */
+static int serve_cached(struct gz_req *req, const char *key, long long version,
+                        enum MHD_Result *ret)
+{
+    struct gz_page_cache *c = req->app->cache;
+    struct cache_entry *e = &c->slots[hash_str(key) % CACHE_SLOTS];
+    pthread_mutex_lock(&c->lock);
+    if (!e->key || e->version != version || strcmp(e->key, key) != 0) {
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    char etag[40];
+    memcpy(etag, e->etag, sizeof etag);
+    long long lm = e->last_modified;
+    enum gz_cache kind = e->cache;
+    int use_gz = e->gzip && accepts_gzip(req);
+    struct MHD_Response *r = use_gz ? e->gzip : e->plain;
+    size_t len = use_gz ? e->gzip_len : e->plain_len;
+    /* Queue under the lock: MHD takes its own reference, so the entry
+     * may be replaced right after we let go. */
+    if (not_modified(req, etag, lm)) {
+        pthread_mutex_unlock(&c->lock);
+        *ret = queue_304(req, etag, kind, lm);
+    } else {
+        *ret = queue(req, 200, r, len);
+        pthread_mutex_unlock(&c->lock);
+    }
+    req->cache_hit = 1;
+    atomic_fetch_add(&m_cache_hits, 1);
+    return 1;
+}
+
+/* ---- request life cycle ----------------------------------------------- */
+
+static atomic_ullong req_counter;
+static unsigned req_prefix;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct gz_req *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->app = cls;
+    req->conn = conn;
+    req->route_index = -1;
+    clock_gettime(CLOCK_MONOTONIC, &req->start);
+    snprintf(req->id, sizeof req->id, "%08x%08llx", req_prefix,
+             (unsigned long long)atomic_fetch_add(&req_counter, 1));
+    req->uri = strdup(uri ? uri : "");
+    return req;
+}
+
+/* MHD would decode the path and query in place; we keep them raw and
+ * decode ourselves, so that %00 and %2f are seen and judged, not lost. */
+static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    return strlen(s);
+}
+
+static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *filename,
+                                     const char *content_type,
+                                     const char *transfer_encoding,
+                                     const char *data, uint64_t off,
+                                     size_t size)
+{
+    struct gz_req *req = cls;
+    if (!req->form)
+        req->form = json_object();
+    json_t *prev = json_object_get(req->form, key);
+    /* Values may arrive in several pieces: append. */
+    size_t plen = prev ? json_string_length(prev) : 0;
+    if (plen + size > (size_t)req->body_limit)
+        return MHD_NO;
+    char *joined = malloc(plen + size + 1);
+    if (!joined)
+        return MHD_NO;
+    if (plen)
+        memcpy(joined, json_string_value(prev), plen);
+    memcpy(joined + plen, data, size);
+    joined[plen + size] = '\0';
+    json_object_set_new(req->form, key, json_stringn(joined, plen + size));
+    free(joined);
+    return MHD_YES;
+}
+
+static unsigned method_bit(const char *m)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } map[] = {{"GET", GZ_GET},     {"HEAD", GZ_HEAD},
+               {"POST", GZ_POST},   {"PUT", GZ_PUT},
+               {"PATCH", GZ_PATCH}, {"DELETE", GZ_DELETE},
+               {"OPTIONS", GZ_OPTIONS}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(m, map[i].name) == 0)
+            return map[i].bit;
+    return 0;
+}
+
+/* Decodes the raw path. SECURITY: rejects NUL, control characters,
+ * invalid UTF-8 and dot segments after decoding, so "/static/%2e%2e/"
+ * and friends never reach a handler. Returns 0 or 400. */
+static int decode_path(struct gz_req *req)
+{
+    const char *q = strchr(req->uri, '?');
+    size_t n = q ? (size_t)(q - req->uri) : strlen(req->uri);
+    req->path = strndup(req->uri, n);
+    req->scratch = malloc(n + 1);
+    if (!req->path || !req->scratch)
+        return 503;
+    long dn = gz_url_decode(req->path, n, 0);
+    if (dn < 0 || (size_t)dn != strlen(req->path) || req->path[0] != '/' ||
+        !gz_utf8_valid_text(req->path, (size_t)dn) ||
+        strpbrk(req->path, "\r\n\t\\"))
+        return 400;
+    for (const char *p = req->path; (p = strstr(p, "/.")) != NULL; p++) {
+        if (p[2] == '/' || p[2] == '\0' ||
+            (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
+            return 400;
+    }
+    return 0;
+}
+
+static void error_resp(struct gz_req *req, struct gz_resp *resp, int status,
+                       const char *msg)
+{
+    gz_respond_error(req, resp, status, msg);
+    resp->cache = GZ_CACHE_NO_STORE;
+    resp->cacheable = 0;
+}
+
+static enum MHD_Result answer(struct gz_req *req)
+{
+    struct gz_resp resp = {0};
+    resp.status = 200;
+    enum MHD_Result ret;
+    char key[1100];
+    const char *cache_key = NULL;
+    long long version = 0, changed_at = 0;
+
+    if (req->early_status) {
+        error_resp(req, &resp, req->early_status, NULL);
+        goto send;
+    }
+    const struct gz_route *r = req->route;
+    /* The page cache: anonymous GET/HEAD of cacheable routes. */
+    if (r && (r->flags & GZ_R_CACHEABLE) && req->app->cache &&
+        strlen(req->uri) < 1000) {
+        struct gz_db *db = gz_req_db(req);
+        if (db && gz_store_content_version(db, &version, &changed_at) == 0) {
+            /* JSON and HTML of one URL are two entries. */
+            snprintf(key, sizeof key, "%s|%c", req->uri,
+                     gz_req_wants_json(req) ? 'j' : 'h');
+            cache_key = key;
+            if (serve_cached(req, key, version, &ret))
+                return ret;
+            atomic_fetch_add(&m_cache_misses, 1);
+        }
+    }
+    int status = r->handler(req, &resp);
+    if (status >= 400) {
+        error_resp(req, &resp, status, NULL);
+    } else if ((r->flags & GZ_R_CACHEABLE) && resp.status == 200) {
+        if (resp.cache == GZ_CACHE_NO_STORE)
+            resp.cache = GZ_CACHE_PUBLIC;
+        resp.cacheable = 1;
+        if (!resp.last_modified)
+            resp.last_modified = changed_at;
+    }
+send:
+    ret = finish(req, &resp, resp.cacheable ? cache_key : NULL, version);
+    free(resp.body);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    struct gz_req *req = *req_cls;
+    if (!req)
+        return MHD_NO;
+    if (req->phase == 0) {
+        req->phase = 1;
+        req->method_name = method;
+        req->method = method_bit(method);
+        struct gz_app *app = req->app;
+        if (strlen(req->uri) > (size_t)app->cfg.max_url_bytes) {
+            req->path = strdup("/");
+            req->early_status = 414;
+            return MHD_YES;
+        }
+        int st = decode_path(req);
+        if (st) {
+            if (!req->path)
+                req->path = strdup("/");
+            req->early_status = st;
+            return MHD_YES;
+        }
+        unsigned allowed = 0;
+        req->route = gz_route_match(req->path, req->method, &allowed,
+                                    req->scratch, strlen(req->path) + 1,
+                                    req->params);
+        if (req->route)
+            req->route_index = (int)(req->route - gz_routes);
+        if (!req->route) {
+            req->early_status = allowed ? 405 : 404;
+            return MHD_YES;
+        }
+        req->body_limit = req->route->body_limit
+                              ? req->route->body_limit
+                              : app->cfg.max_form_bytes;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                        MHD_HTTP_HEADER_CONTENT_LENGTH);
+        long long clen;
+        if (cl && gz_parse_int(cl, 0, 1LL << 62, &clen) == 0 &&
+            clen > req->body_limit) {
+            req->early_status = 413;
+            return MHD_YES;
+        }
+        if (req->route->flags & GZ_R_FORM) {
+            req->pp = MHD_create_post_processor(conn, 16384, on_post_field,
+                                                req);
+            /* No form content type: fields stay empty, handlers say what
+             * is missing. */
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        req->body_seen += (long long)*upload_data_size;
+        if (!req->early_status && req->body_seen > req->body_limit)
+            req->early_status = 413;
+        if (!req->early_status) {
+            if (req->pp) {
+                if (MHD_post_process(req->pp, upload_data,
+                                     *upload_data_size) != MHD_YES)
+                    req->early_status = 400;
+            } else if (req->route && (req->route->flags & GZ_R_JSON)) {
+                if (gz_buf_append(&req->body, upload_data, *upload_data_size))
+                    req->early_status = 503;
+            }
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return answer(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct gz_req *req = *req_cls;
+    if (!req)
+        return;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    long long us = (end.tv_sec - req->start.tv_sec) * 1000000LL +
+                   (end.tv_nsec - req->start.tv_nsec) / 1000;
+    if (req->status) {
+        count_request(req, us / 1e6);
+        if (req->app->cfg.access_log) {
+            char line[1400];
+            const char *q = strchr(req->uri, '?');
+            snprintf(line, sizeof line, "%s %.*s %d %zu %lldus %s%s",
+                     req->method_name ? req->method_name : "-",
+                     (int)(q ? q - req->uri : (long)strlen(req->uri)) > 1024
+                         ? 1024
+                         : (int)(q ? q - req->uri : (long)strlen(req->uri)),
+                     req->uri, req->status, req->bytes, us, req->id,
+                     req->cache_hit ? " hit" : "");
+            /* The path is the client's: keep the log line one line. */
+            for (char *p = line; *p; p++)
+                if ((unsigned char)*p < 0x20)
+                    *p = '?';
+            gz_log_access(line);
+        }
+    }
+    if (req->pp)
+        MHD_destroy_post_processor(req->pp);
+    json_decref(req->form);
+    json_decref(req->query);
+    json_decref(req->site);
+    gz_buf_free(&req->body);
+    free(req->uri);
+    free(req->path);
+    free(req->scratch);
+    free(req);
+    *req_cls = NULL;
+}
+
+static void on_panic(void *cls, const char *file, unsigned int line,
+                     const char *reason)
+{
+    gz_log_err(1101, "libmicrohttpd failure at %s:%u: %s", file, line,
+               reason ? reason : "");
+    abort();
+}
+
+/* ---- the background thread: scheduled publishing ---------------------- */
+
+static int stop_requested; /* under bg_lock */
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bg_cond = PTHREAD_COND_INITIALIZER;
+
+static void *background(void *arg)
+{
+    struct gz_app *app = arg;
+    struct gz_db *db =
+        gz_db_open(app->cfg.db_path, GZ_DB_READWRITE, app->cfg.synchronous);
+    if (!db)
+        return NULL;
+    pthread_mutex_lock(&bg_lock);
+    while (!stop_requested) {
+        pthread_mutex_unlock(&bg_lock);
+        int n = gz_store_publish_due(db);
+        if (n > 0)
+            gz_log_info(1102, "published %d scheduled stories", n);
+        pthread_mutex_lock(&bg_lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 2;
+        if (!stop_requested)
+            pthread_cond_timedwait(&bg_cond, &bg_lock, &until);
+    }
+    pthread_mutex_unlock(&bg_lock);
+    gz_db_close(db);
+    return NULL;
+}
+
+int gz_server_run(struct gz_app *app)
+{
+    struct gz_config *cfg = &app->cfg;
+    unsigned char rnd[4];
+    gz_random(rnd, sizeof rnd);
+    memcpy(&req_prefix, rnd, sizeof req_prefix);
+    if (cfg->page_cache)
+        app->cache = cache_new();
+
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    socklen_t slen;
+    if (inet_pton(AF_INET, cfg->host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)cfg->port);
+        slen = sizeof *sin;
+    } else if (inet_pton(AF_INET6, cfg->host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+        slen = sizeof *sin6;
+    } else {
+        fprintf(stderr, "gazette: server.host: \"%s\" is not an IP address\n",
+                cfg->host);
+        return 1;
+    }
+    (void)slen;
+    char *cert = NULL, *key = NULL;
+    if (cfg->tls_cert[0]) {
+        cert = gz_read_file(cfg->tls_cert, NULL);
+        key = gz_read_file(cfg->tls_key, NULL);
+        if (!cert || !key) {
+            fprintf(stderr, "gazette: server.tls_cert/tls_key: cannot read "
+                            "%s or %s\n",
+                    cfg->tls_cert, cfg->tls_key);
+            free(cert);
+            free(key);
+            return 1;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads
+                                        : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    MHD_set_panic_func(on_panic, NULL);
+    /* Block the stop signals before any thread starts, so every thread
+     * inherits the mask and the main thread alone takes them (sigwait). */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &ss},
+        {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+         (intptr_t)cfg->per_ip_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, app},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_ARRAY, 0, cert},
+        {cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_ARRAY, 0, key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    /* Without TLS the two TLS slots become an empty MHD_OPTION_ARRAY. */
+    struct MHD_OptionItem empty[] = {{MHD_OPTION_END, 0, NULL}};
+    if (!cert) {
+        opts[9].ptr_value = empty;
+        opts[10].ptr_value = empty;
+    }
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, app,
+                         MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr,
+                "gazette: cannot listen on %s:%d (in use, or not allowed)\n",
+                cfg->host, cfg->port);
+        free(cert);
+        free(key);
+        cache_free(app->cache);
+        return 1;
+    }
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int port = info ? info->port : cfg->port;
+    if (!cfg->base_url[0])
+        snprintf(app->base_url, sizeof app->base_url, "%s://%s:%d",
+                 cert ? "https" : "http", cfg->host, port);
+    gz_log_info(1103, "Gazette %s listening on %s://%s:%d (%u threads)",
+                GZ_VERSION, cert ? "https" : "http", cfg->host, port, threads);
+
+    pthread_t bg;
+    int bg_ok = pthread_create(&bg, NULL, background, app) == 0;
+    int sig = 0;
+    sigwait(&stop_set, &sig);
+    gz_log_info(1104, "%s: shutting down, finishing requests in flight",
+                sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Stop accepting, then let in-flight requests finish. */
+    MHD_quiesce_daemon(d);
+    MHD_stop_daemon(d);
+    pthread_mutex_lock(&bg_lock);
+    stop_requested = 1;
+    pthread_cond_broadcast(&bg_cond);
+    pthread_mutex_unlock(&bg_lock);
+    if (bg_ok)
+        pthread_join(bg, NULL);
+    close_all_dbs();
+    cache_free(app->cache);
+    app->cache = NULL;
+    free(cert);
+    free(key);
+    gz_log_info(1105, "stopped cleanly");
+    return 0;
+}

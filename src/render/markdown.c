@@ -1,0 +1,141 @@
+/*
+ * markdown.c - story bodies through cmark (safe mode) and comment bodies
+ * through a small plain-text formatter. Both produce HTML that Gazette
+ * itself made safe, so templates may print it raw as a *_html field.
+ */
+#include <cmark.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gazette/html.h"
+#include "gazette/markdown.h"
+#include "gazette/util.h"
+
+/* Collects the text of the document, one space between blocks. */
+static int collect_plain(cmark_node *doc, struct gz_buf *out, int *words)
+{
+    cmark_iter *it = cmark_iter_new(doc);
+    if (!it)
+        return GZ_ENOMEM;
+    cmark_event_type ev;
+    int rc = 0, in_word = 0;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && rc == 0) {
+        cmark_node *n = cmark_iter_get_node(it);
+        cmark_node_type t = cmark_node_get_type(n);
+        if (ev == CMARK_EVENT_ENTER &&
+            (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE)) {
+            const char *s = cmark_node_get_literal(n);
+            for (const char *p = s; p && *p; p++) {
+                int space = *p == ' ' || *p == '\n' || *p == '\t';
+                if (!space && !in_word)
+                    (*words)++;
+                in_word = !space;
+            }
+            rc = gz_buf_puts(out, s ? s : "");
+        } else if ((ev == CMARK_EVENT_EXIT && t >= CMARK_NODE_FIRST_BLOCK &&
+                    t <= CMARK_NODE_LAST_BLOCK) ||
+                   t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
+            if (out->len && out->data[out->len - 1] != ' ')
+                rc = gz_buf_putc(out, ' ');
+            in_word = 0;
+        }
+    }
+    cmark_iter_free(it);
+    /* Trim the trailing block separator. */
+    while (out->len && out->data[out->len - 1] == ' ')
+        out->data[--out->len] = '\0';
+    return rc;
+}
+
+int gz_md_render(const char *markdown, size_t len, struct gz_md *out)
+{
+    memset(out, 0, sizeof *out);
+    /* SECURITY: CMARK_OPT_SAFE drops raw HTML and unsafe link schemes;
+     * SMART gives typographic quotes and dashes, as a newspaper prints. */
+    int opts = CMARK_OPT_SAFE | CMARK_OPT_SMART | CMARK_OPT_VALIDATE_UTF8;
+    cmark_node *doc = cmark_parse_document(markdown, len, opts);
+    if (!doc)
+        return GZ_ENOMEM;
+    out->html = cmark_render_html(doc, opts);
+    struct gz_buf plain;
+    gz_buf_init(&plain);
+    int rc = collect_plain(doc, &plain, &out->words);
+    cmark_node_free(doc);
+    out->plain = gz_buf_steal(&plain, NULL);
+    if (rc != 0 || !out->html || !out->plain) {
+        gz_md_free(out);
+        return GZ_ENOMEM;
+    }
+    out->reading_time = (out->words + 229) / 230;
+    if (out->reading_time < 1)
+        out->reading_time = 1;
+    return 0;
+}
+
+void gz_md_free(struct gz_md *md)
+{
+    free(md->html);
+    free(md->plain);
+    md->html = md->plain = NULL;
+}
+
+/* Length of an http(s) URL starting at p, without trailing punctuation. */
+static size_t url_len(const char *p)
+{
+    if (strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0)
+        return 0;
+    size_t n = 0;
+    while (p[n] && p[n] != ' ' && p[n] != '\n' && p[n] != '\r' &&
+           p[n] != '\t' && p[n] != '<' && p[n] != '>' && p[n] != '"')
+        n++;
+    while (n > 0 && strchr(".,;:!?)'", p[n - 1]))
+        n--;
+    return n > 8 ? n : 0;
+}
+
+char *gz_comment_html(const char *text)
+{
+    struct gz_buf b;
+    gz_buf_init(&b);
+    int rc = gz_buf_puts(&b, "<p>");
+    const char *p = text;
+    /* Skip leading blank lines. */
+    while (*p == '\n' || *p == '\r')
+        p++;
+    while (*p && rc == 0) {
+        size_t ul = url_len(p);
+        if (ul && (p == text || p[-1] == ' ' || p[-1] == '\n' ||
+                   p[-1] == '(')) {
+            rc = gz_buf_puts(&b, "<a href=\"");
+            rc = rc ? rc : gz_html_escape(&b, p, ul);
+            rc = rc ? rc : gz_buf_puts(&b, "\" rel=\"nofollow ugc\">");
+            rc = rc ? rc : gz_html_escape(&b, p, ul);
+            rc = rc ? rc : gz_buf_puts(&b, "</a>");
+            p += ul;
+        } else if (*p == '\r') {
+            p++;
+        } else if (*p == '\n') {
+            const char *q = p;
+            int lines = 0;
+            while (*q == '\n' || *q == '\r') {
+                if (*q == '\n')
+                    lines++;
+                q++;
+            }
+            if (!*q)
+                break;
+            rc = gz_buf_puts(&b, lines > 1 ? "</p><p>" : "<br>");
+            p = q;
+        } else {
+            rc = gz_html_escape(&b, p, 1);
+            p++;
+        }
+    }
+    if (rc == 0)
+        rc = gz_buf_puts(&b, "</p>");
+    if (rc != 0) {
+        gz_buf_free(&b);
+        return NULL;
+    }
+    return gz_buf_steal(&b, NULL);
+}

@@ -1,0 +1,723 @@
+/*
+ * pages.c - the readers' site: home, article, tag, author and search pages,
+ * RSS feeds, the sitemap, robots.txt, health, metrics, static files and the
+ * error page. Each handler asks the store for a view model, adds the keys
+ * every page shares (site, assets, page) and renders a template, or dumps
+ * JSON when the client asked for it.
+ *
+ * Handlers run on MHD worker threads with the thread's own read-only
+ * database connection; they keep no state between requests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gazette/html.h"
+#include "gazette/site.h"
+#include "gazette/store.h"
+
+#define SEARCH_MAX_CHARS 200
+#define MAX_PAGE 100000
+
+/* ---- the shared part of every page ------------------------------------ */
+
+/* Base URL: the admin's setting, else the configured or derived one. */
+static const char *site_base(struct gz_req *req, json_t *settings)
+{
+    const char *s = json_string_value(json_object_get(settings, "base_url"));
+    return s && *s ? s : gz_req_base_url(req);
+}
+
+static char *absolute(struct gz_req *req, json_t *settings, const char *path)
+{
+    struct gz_buf b;
+    gz_buf_init(&b);
+    if (path && path[0] == '/')
+        gz_buf_puts(&b, site_base(req, settings));
+    gz_buf_puts(&b, path ? path : "");
+    return gz_buf_steal(&b, NULL);
+}
+
+static void set_abs(json_t *o, const char *key, struct gz_req *req,
+                    json_t *settings, const char *path)
+{
+    char *u = absolute(req, settings, path);
+    json_object_set_new(o, key, json_string(u ? u : ""));
+    free(u);
+}
+
+/* Adds site, assets and page to model. title NULL: the site title alone. */
+static void page_common(struct gz_req *req, json_t *model, json_t *settings,
+                        const char *title, const char *description,
+                        const char *og_type, const char *body_class)
+{
+    struct gz_app *app = gz_req_app(req);
+    struct gz_db *db = gz_req_db(req);
+    const char *site_title = json_string_value(json_object_get(settings, "title"));
+    const char *site_desc =
+        json_string_value(json_object_get(settings, "description"));
+    char year[8];
+    char iso[32];
+    gz_time_rfc3339(gz_now(), iso);
+    snprintf(year, sizeof year, "%.4s", iso);
+
+    json_t *nav = json_array();
+    json_array_append_new(nav,
+                          json_pack("{s:s, s:s, s:b}", "name", "Home", "url",
+                                    "/", "current",
+                                    strcmp(gz_req_path(req), "/") == 0));
+    json_t *tags = db ? gz_store_nav_tags(db, 5) : json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        const char *url = json_string_value(json_object_get(t, "url"));
+        json_array_append_new(
+            nav, json_pack("{s:O, s:s, s:b}", "name", json_object_get(t, "name"),
+                           "url", url, "current",
+                           strcmp(gz_req_path(req), url) == 0));
+    }
+    json_decref(tags);
+    json_t *site = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "title",
+                             site_title ? site_title : "Gazette",
+                             "description", site_desc ? site_desc : "", "url",
+                             site_base(req, settings), "lang", "en",
+                             "feed_url", "/feed.xml", "nav", nav);
+    json_object_set_new(site, "year", json_integer(atoi(year)));
+    json_object_set_new(model, "site", site);
+    json_object_set(model, "assets", app->assets);
+
+    char full[600];
+    if (title)
+        snprintf(full, sizeof full, "%s – %s", title,
+                 site_title ? site_title : "Gazette");
+    else
+        snprintf(full, sizeof full, "%s", site_title ? site_title : "Gazette");
+    json_t *page = json_pack("{s:s, s:s, s:s, s:s, s:b}", "title", full,
+                             "description",
+                             description && *description
+                                 ? description
+                                 : (site_desc ? site_desc : ""),
+                             "og_type", og_type, "body_class", body_class,
+                             "noindex", 0);
+    set_abs(page, "canonical_url", req, settings, gz_req_path(req));
+    json_object_set_new(page, "image_url", json_string(""));
+    json_object_set_new(model, "page", page);
+}
+
+int gz_resp_page(struct gz_req *req, struct gz_resp *resp, const char *name,
+                 json_t *model)
+{
+    struct gz_buf out;
+    gz_buf_init(&out);
+    if (gz_tpl_render(gz_req_app(req)->tpl, name, model, &out) != 0) {
+        gz_buf_free(&out);
+        gz_log_err(2001, "request %s: template %s failed", gz_req_id(req),
+                   name);
+        return 500;
+    }
+    size_t len;
+    char *body = gz_buf_steal(&out, &len);
+    gz_resp_take(resp, 200, "text/html; charset=utf-8", body, len);
+    return 0;
+}
+
+/* Either JSON of model (for Accept: application/json) or the page. */
+static int respond(struct gz_req *req, struct gz_resp *resp, const char *tpl,
+                   json_t *model)
+{
+    if (gz_req_wants_json(req)) {
+        json_t *copy = json_deep_copy(model);
+        json_object_del(copy, "assets");
+        int rc = gz_resp_json(resp, 200, copy);
+        json_decref(copy);
+        return rc;
+    }
+    return gz_resp_page(req, resp, tpl, model);
+}
+
+static json_t *pagination(long long page, long long total, int limit,
+                          const char *base_path, const char *extra_query)
+{
+    long long pages = total == 0 ? 1 : (total + limit - 1) / limit;
+    json_t *p = json_pack("{s:I, s:I, s:I, s:I}", "page", (json_int_t)page,
+                          "pages", (json_int_t)pages, "total",
+                          (json_int_t)total, "limit", (json_int_t)limit);
+    char url[1024];
+    const char *sep = extra_query ? "&" : "?";
+    if (page > 1) {
+        if (page == 2 && !extra_query)
+            snprintf(url, sizeof url, "%s", base_path);
+        else
+            snprintf(url, sizeof url, "%s%s%s%spage=%lld", base_path,
+                     extra_query ? "?" : "", extra_query ? extra_query : "",
+                     sep, page - 1);
+        json_object_set_new(p, "prev_url", json_string(url));
+    } else {
+        json_object_set_new(p, "prev_url", json_null());
+    }
+    if (page < pages) {
+        snprintf(url, sizeof url, "%s%s%s%spage=%lld", base_path,
+                 extra_query ? "?" : "", extra_query ? extra_query : "", sep,
+                 page + 1);
+        json_object_set_new(p, "next_url", json_string(url));
+    } else {
+        json_object_set_new(p, "next_url", json_null());
+    }
+    return p;
+}
+
+/* Reads ?page=, answering 400 with a clear message when it is not a
+ * number from 1 to MAX_PAGE. */
+static int page_param(struct gz_req *req, struct gz_resp *resp,
+                      long long *page)
+{
+    if (gz_req_query_int(req, "page", 1, MAX_PAGE, 1, page) != 0) {
+        gz_respond_error(req, resp, 400,
+                         "The page number must be a whole number from 1 to "
+                         "100000.");
+        return 400;
+    }
+    return 0;
+}
+
+/* Lists of stories: home, tag and author pages share this. */
+static int story_list_page(struct gz_req *req, struct gz_resp *resp,
+                           const char *tpl, json_t *model, json_t *settings,
+                           const char *tag, const char *author,
+                           const char *base_path)
+{
+    struct gz_app *app = gz_req_app(req);
+    long long page, total = 0;
+    if (page_param(req, resp, &page))
+        return -1;
+    struct gz_list_query q = {tag, author, 0, page, app->cfg.page_size, 0};
+    json_t *list = gz_store_articles_list(gz_req_db(req), &q, &total);
+    if (!list)
+        return 500;
+    if (page > 1 && json_array_size(list) == 0) {
+        json_decref(list);
+        return 404;
+    }
+    if (!tag && !author) {
+        /* The newest story leads page 1 of the home page, large. */
+        json_t *lead = page == 1 ? json_array_get(list, 0) : NULL;
+        json_object_set(model, "lead", lead ? lead : json_null());
+        if (lead)
+            json_array_remove(list, 0);
+    }
+    json_object_set_new(model, "articles", list);
+    json_object_set_new(model, "pagination",
+                        pagination(page, total, app->cfg.page_size, base_path,
+                                   NULL));
+    json_object_set_new(model, "subscribe",
+                        json_pack("{s:s}", "action_url", "/subscribe"));
+    (void)settings;
+    return respond(req, resp, tpl, model);
+}
+
+/* ---- pages ------------------------------------------------------------ */
+
+int gz_page_site_home(struct gz_req *req, struct gz_resp *resp)
+{
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    page_common(req, model, settings, NULL, NULL, "website", "home");
+    int rc = story_list_page(req, resp, "home", model, settings, NULL, NULL,
+                             "/");
+    json_decref(model);
+    json_decref(settings);
+    return rc < 0 ? 0 : rc;
+}
+
+static json_t *share_links(struct gz_req *req, json_t *settings,
+                           json_t *article)
+{
+    char *url = absolute(req, settings,
+                         json_string_value(json_object_get(article, "url")));
+    const char *title = json_string_value(json_object_get(article, "title"));
+    struct gz_buf eu, et, b;
+    gz_buf_init(&eu);
+    gz_buf_init(&et);
+    gz_buf_init(&b);
+    gz_url_encode(&eu, url, strlen(url));
+    gz_url_encode(&et, title, strlen(title));
+    json_t *share = json_object();
+    json_object_set_new(share, "copy_url", json_string(url));
+    gz_buf_printf(&b, "https://twitter.com/intent/tweet?url=%s&text=%s",
+                  gz_buf_cstr(&eu), gz_buf_cstr(&et));
+    json_object_set_new(share, "twitter_url", json_string(gz_buf_cstr(&b)));
+    gz_buf_reset(&b);
+    gz_buf_printf(&b, "https://www.facebook.com/sharer/sharer.php?u=%s",
+                  gz_buf_cstr(&eu));
+    json_object_set_new(share, "facebook_url", json_string(gz_buf_cstr(&b)));
+    gz_buf_reset(&b);
+    gz_buf_printf(&b,
+                  "https://www.linkedin.com/sharing/share-offsite/?url=%s",
+                  gz_buf_cstr(&eu));
+    json_object_set_new(share, "linkedin_url", json_string(gz_buf_cstr(&b)));
+    gz_buf_reset(&b);
+    gz_buf_printf(&b, "mailto:?subject=%s&body=%s", gz_buf_cstr(&et),
+                  gz_buf_cstr(&eu));
+    json_object_set_new(share, "email_url", json_string(gz_buf_cstr(&b)));
+    gz_buf_free(&eu);
+    gz_buf_free(&et);
+    gz_buf_free(&b);
+    free(url);
+    return share;
+}
+
+/* schema.org NewsArticle, serialised and made safe for a <script> data
+ * block (< > & escaped as \u003c ...). */
+static char *jsonld(struct gz_req *req, json_t *settings, json_t *a)
+{
+    json_t *author = json_object_get(a, "author");
+    json_t *img = json_object_get(a, "feature_image");
+    json_t *ld = json_pack(
+        "{s:s, s:s, s:O, s:O, s:O, s:O}", "@context", "https://schema.org",
+        "@type", "NewsArticle", "headline", json_object_get(a, "title"),
+        "description", json_object_get(a, "excerpt"), "datePublished",
+        json_object_get(a, "published_at"), "dateModified",
+        json_object_get(a, "updated_at"));
+    set_abs(ld, "mainEntityOfPage", req, settings,
+            json_string_value(json_object_get(a, "url")));
+    json_t *person = json_pack("{s:s, s:O}", "@type", "Person", "name",
+                               json_object_get(author, "name"));
+    set_abs(person, "url", req, settings,
+            json_string_value(json_object_get(author, "url")));
+    json_object_set_new(ld, "author", json_pack("[o]", person));
+    json_t *publisher = json_pack("{s:s, s:O}", "@type", "Organization",
+                                  "name", json_object_get(settings, "title"));
+    set_abs(publisher, "url", req, settings, "/");
+    json_object_set_new(ld, "publisher", publisher);
+    if (json_is_object(img)) {
+        char *u = absolute(req, settings,
+                           json_string_value(json_object_get(img, "url")));
+        json_object_set_new(ld, "image", json_pack("[s]", u));
+        free(u);
+    }
+    json_t *primary = json_object_get(a, "primary_tag");
+    if (json_is_object(primary))
+        json_object_set(ld, "articleSection", json_object_get(primary, "name"));
+    json_t *keywords = json_array();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(a, "tags"), i, t)
+    json_array_append(keywords, json_object_get(t, "name"));
+    json_object_set_new(ld, "keywords", keywords);
+    char *raw = json_dumps(ld, JSON_COMPACT);
+    json_decref(ld);
+    if (!raw)
+        return NULL;
+    struct gz_buf b;
+    gz_buf_init(&b);
+    gz_json_in_html(&b, raw, strlen(raw));
+    free(raw);
+    return gz_buf_steal(&b, NULL);
+}
+
+int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
+{
+    const char *slug = gz_req_param(req, 0);
+    if (!gz_slug_valid(slug))
+        return 404;
+    struct gz_db *db = gz_req_db(req);
+    int err = 0;
+    json_t *a = gz_store_article_load(db, slug, &err);
+    if (!a)
+        return err == GZ_ENOTFOUND ? 404 : 500;
+    json_t *settings = gz_store_settings_load(db);
+    json_t *model = json_object();
+    page_common(req, model, settings,
+                json_string_value(json_object_get(a, "title")),
+                json_string_value(json_object_get(a, "excerpt")), "article",
+                "article");
+    json_t *img = json_object_get(a, "feature_image");
+    if (json_is_object(img))
+        set_abs(json_object_get(model, "page"), "image_url", req, settings,
+                json_string_value(json_object_get(img, "url")));
+    json_object_set_new(a, "share", share_links(req, settings, a));
+    char *ld = jsonld(req, settings, a);
+    json_object_set_new(model, "jsonld_html", json_string(ld ? ld : "{}"));
+    free(ld);
+
+    long long total;
+    struct gz_list_query q = {NULL, NULL,
+                              json_integer_value(json_object_get(a, "id")), 1,
+                              4, 0};
+    json_t *more = gz_store_articles_list(db, &q, &total);
+    json_object_set_new(model, "more", more ? more : json_array());
+    char action[300];
+    snprintf(action, sizeof action, "/articles/%s/comments", slug);
+    json_object_set_new(
+        model, "comment_form",
+        json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}",
+                  "action_url", action, "notice", "", "error", "", "errors",
+                  "name", "", "email", "", "body", "", "values", "name", "",
+                  "email", "", "body", "", "parent_id", ""));
+    json_object_set_new(model, "subscribe",
+                        json_pack("{s:s}", "action_url", "/subscribe"));
+    json_object_set_new(model, "article", a);
+    int rc = respond(req, resp, "article", model);
+    json_decref(model);
+    json_decref(settings);
+    return rc;
+}
+
+int gz_page_site_tag(struct gz_req *req, struct gz_resp *resp)
+{
+    const char *slug = gz_req_param(req, 0);
+    if (!gz_slug_valid(slug))
+        return 404;
+    int err = 0;
+    json_t *tag = gz_store_tag_load(gz_req_db(req), slug, &err);
+    if (!tag)
+        return err == GZ_ENOTFOUND ? 404 : 500;
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    page_common(req, model, settings,
+                json_string_value(json_object_get(tag, "name")),
+                json_string_value(json_object_get(tag, "description")),
+                "website", "tag");
+    json_object_set_new(model, "tag", tag);
+    char base[300];
+    snprintf(base, sizeof base, "/tags/%s", slug);
+    int rc = story_list_page(req, resp, "tag", model, settings, slug, NULL,
+                             base);
+    json_decref(model);
+    json_decref(settings);
+    return rc < 0 ? 0 : rc;
+}
+
+int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
+{
+    const char *slug = gz_req_param(req, 0);
+    if (!gz_slug_valid(slug))
+        return 404;
+    int err = 0;
+    json_t *author = gz_store_author_load(gz_req_db(req), slug, &err);
+    if (!author)
+        return err == GZ_ENOTFOUND ? 404 : 500;
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    page_common(req, model, settings,
+                json_string_value(json_object_get(author, "name")),
+                json_string_value(json_object_get(author, "bio")), "profile",
+                "author");
+    json_object_set_new(model, "author", author);
+    char base[300];
+    snprintf(base, sizeof base, "/authors/%s", slug);
+    int rc = story_list_page(req, resp, "author", model, settings, NULL, slug,
+                             base);
+    json_decref(model);
+    json_decref(settings);
+    return rc < 0 ? 0 : rc;
+}
+
+int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
+{
+    struct gz_app *app = gz_req_app(req);
+    int bad = 0;
+    const char *q = gz_req_query(req, "q", &bad);
+    long long page;
+    if (bad) {
+        gz_respond_error(req, resp, 400,
+                         "The search words must be text (valid UTF-8).");
+        return 0;
+    }
+    if (q && gz_utf8_len(q, strlen(q)) > SEARCH_MAX_CHARS) {
+        gz_respond_error(req, resp, 400,
+                         "The search is too long: 200 characters at most.");
+        return 0;
+    }
+    if (page_param(req, resp, &page))
+        return 0;
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    page_common(req, model, settings, q && *q ? "Search" : "Search", NULL,
+                "website", "search");
+    json_object_set_new(json_object_get(model, "page"), "noindex",
+                        json_true());
+    long long total = 0;
+    json_t *results = q && *q ? gz_store_search(gz_req_db(req), q, page,
+                                                app->cfg.page_size, &total)
+                              : json_array();
+    if (!results) {
+        json_decref(model);
+        json_decref(settings);
+        return 500;
+    }
+    json_object_set_new(model, "search",
+                        json_pack("{s:s, s:I, s:o}", "query", q ? q : "",
+                                  "total", (json_int_t)total, "results",
+                                  results));
+    struct gz_buf extra;
+    gz_buf_init(&extra);
+    gz_buf_puts(&extra, "q=");
+    gz_url_encode(&extra, q ? q : "", q ? strlen(q) : 0);
+    json_object_set_new(model, "pagination",
+                        pagination(page, total, app->cfg.page_size, "/search",
+                                   gz_buf_cstr(&extra)));
+    gz_buf_free(&extra);
+    int rc = respond(req, resp, "search", model);
+    json_decref(model);
+    json_decref(settings);
+    return rc;
+}
+
+/* ---- feeds, sitemap, robots -------------------------------------------- */
+
+static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
+{
+    struct gz_db *db = gz_req_db(req);
+    json_t *settings = gz_store_settings_load(db);
+    json_t *tagobj = NULL;
+    if (tag) {
+        int err = 0;
+        if (!gz_slug_valid(tag) ||
+            !(tagobj = gz_store_tag_load(db, tag, &err))) {
+            json_decref(settings);
+            return 404;
+        }
+    }
+    long long total;
+    struct gz_list_query q = {tag, NULL, 0, 1, 20, 1};
+    json_t *list = gz_store_articles_list(db, &q, &total);
+    if (!list) {
+        json_decref(settings);
+        json_decref(tagobj);
+        return 500;
+    }
+    json_t *items = json_array();
+    size_t i;
+    json_t *a;
+    long long newest = 0;
+    json_array_foreach(list, i, a)
+    {
+        char date[40];
+        long long t = gz_time_parse_rfc3339(
+            json_string_value(json_object_get(a, "published_at")));
+        if (t > newest)
+            newest = t;
+        gz_time_http(t, date);
+        json_t *cats = json_array();
+        size_t k;
+        json_t *tg;
+        json_array_foreach(json_object_get(a, "tags"), k, tg)
+        json_array_append(cats, json_object_get(tg, "name"));
+        json_t *item = json_pack(
+            "{s:O, s:s, s:O, s:O, s:o, s:O}", "title",
+            json_object_get(a, "title"), "pub_date", date, "author_name",
+            json_object_get(json_object_get(a, "author"), "name"),
+            "description", json_object_get(a, "excerpt"), "categories", cats,
+            "content_html", json_object_get(a, "body_html"));
+        set_abs(item, "link", req, settings,
+                json_string_value(json_object_get(a, "url")));
+        json_object_set(item, "guid", json_object_get(item, "link"));
+        json_array_append_new(items, item);
+    }
+    json_decref(list);
+    char build[40];
+    gz_time_http(newest ? newest : gz_now(), build);
+    const char *site_title =
+        json_string_value(json_object_get(settings, "title"));
+    char title[600];
+    if (tagobj)
+        snprintf(title, sizeof title, "%s – %s", site_title,
+                 json_string_value(json_object_get(tagobj, "name")));
+    else
+        snprintf(title, sizeof title, "%s", site_title);
+    json_t *feedobj = json_pack(
+        "{s:s, s:O, s:s}", "title", title, "description",
+        tagobj ? json_object_get(tagobj, "description")
+               : json_object_get(settings, "description"),
+        "build_date", build);
+    set_abs(feedobj, "link", req, settings,
+            tagobj ? json_string_value(json_object_get(tagobj, "url")) : "/");
+    set_abs(feedobj, "self_url", req, settings, gz_req_path(req));
+    json_t *model = json_pack("{s:o, s:o}", "feed", feedobj, "items", items);
+    page_common(req, model, settings, NULL, NULL, "website", "feed");
+    int rc = gz_resp_page(req, resp, "rss", model);
+    resp->content_type = "application/rss+xml; charset=utf-8";
+    json_decref(model);
+    json_decref(settings);
+    json_decref(tagobj);
+    return rc;
+}
+
+int gz_page_site_feed(struct gz_req *req, struct gz_resp *resp)
+{
+    return feed(req, resp, NULL);
+}
+
+int gz_page_site_tag_feed(struct gz_req *req, struct gz_resp *resp)
+{
+    return feed(req, resp, gz_req_param(req, 0));
+}
+
+int gz_page_site_sitemap(struct gz_req *req, struct gz_resp *resp)
+{
+    struct gz_db *db = gz_req_db(req);
+    json_t *settings = gz_store_settings_load(db);
+    json_t *map = gz_store_sitemap(db);
+    json_t *urls = json_array();
+    json_t *home = json_object();
+    set_abs(home, "loc", req, settings, "/");
+    json_array_append_new(urls, home);
+    static const char *const lists[] = {"articles", "tags", "authors"};
+    for (int l = 0; l < 3; l++) {
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(map, lists[l]), i, u)
+        {
+            json_t *entry = json_pack("{s:O}", "lastmod",
+                                      json_object_get(u, "lastmod"));
+            set_abs(entry, "loc", req, settings,
+                    json_string_value(json_object_get(u, "loc")));
+            json_array_append_new(urls, entry);
+        }
+    }
+    json_decref(map);
+    json_t *model = json_pack("{s:o}", "urls", urls);
+    int rc = gz_resp_page(req, resp, "sitemap", model);
+    resp->content_type = "application/xml; charset=utf-8";
+    json_decref(model);
+    json_decref(settings);
+    return rc;
+}
+
+int gz_page_site_robots(struct gz_req *req, struct gz_resp *resp)
+{
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    struct gz_buf b;
+    gz_buf_init(&b);
+    gz_buf_printf(&b,
+                  "User-agent: *\nDisallow: /admin/\nDisallow: /api/\n"
+                  "Disallow: /search\n\nSitemap: %s/sitemap.xml\n",
+                  site_base(req, settings));
+    json_decref(settings);
+    size_t len;
+    char *body = gz_buf_steal(&b, &len);
+    gz_resp_take(resp, 200, "text/plain; charset=utf-8", body, len);
+    return 0;
+}
+
+int gz_page_site_healthz(struct gz_req *req, struct gz_resp *resp)
+{
+    struct gz_db *db = gz_req_db(req);
+    int ok = db && gz_db_ping(db);
+    char *body = strdup(ok ? "ok\n" : "database unavailable\n");
+    gz_resp_take(resp, ok ? 200 : 503, "text/plain; charset=utf-8", body,
+                 body ? strlen(body) : 0);
+    return 0;
+}
+
+int gz_page_site_metrics(struct gz_req *req, struct gz_resp *resp)
+{
+    struct gz_buf b;
+    gz_buf_init(&b);
+    gz_metrics_render(&b);
+    size_t len;
+    char *body = gz_buf_steal(&b, &len);
+    gz_resp_take(resp, 200, "text/plain; version=0.0.4; charset=utf-8", body,
+                 len);
+    return 0;
+}
+
+int gz_page_site_static(struct gz_req *req, struct gz_resp *resp)
+{
+    return gz_static_serve(gz_req_app(req)->statics, gz_req_path(req), resp);
+}
+
+int gz_page_site_favicon(struct gz_req *req, struct gz_resp *resp)
+{
+    int rc = gz_static_serve(gz_req_app(req)->statics,
+                             "/static/img/favicon.svg", resp);
+    if (rc == 0)
+        resp->cache = GZ_CACHE_REVALIDATE;
+    return rc;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+static const struct {
+    int status;
+    const char *code;
+    const char *title;
+    const char *message;
+} errors[] = {
+    {400, "bad_request", "Bad request",
+     "The request could not be understood."},
+    {401, "unauthorized", "Sign in needed", "You need to sign in first."},
+    {403, "forbidden", "Not allowed", "You are not allowed to do that."},
+    {404, "not_found", "Page not found",
+     "There is no page at this address. It may have moved, or never "
+     "existed."},
+    {405, "method_not_allowed", "Method not allowed",
+     "This address does not accept that kind of request."},
+    {409, "conflict", "Conflict", "That conflicts with something that exists."},
+    {413, "payload_too_large", "Too large",
+     "What was sent is larger than this site accepts."},
+    {414, "uri_too_long", "Address too long",
+     "The address is longer than this site accepts."},
+    {415, "unsupported_media_type", "Unsupported type",
+     "That kind of file is not accepted."},
+    {422, "unprocessable", "Check the form", "Some fields need a look."},
+    {429, "too_many_requests", "Slow down",
+     "Too many requests in a short time. Try again in a minute."},
+    {500, "internal", "Something went wrong",
+     "Something went wrong on our side. It has been logged."},
+    {503, "unavailable", "Unavailable",
+     "The site is busy or down for a moment. Try again shortly."},
+};
+
+void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,
+                      const char *message)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].status == status)
+            k = i + 1;
+    if (!k) {
+        status = 500;
+        k = 12;
+    }
+    const char *msg = message ? message : errors[k - 1].message;
+    if (status == 405) {
+        unsigned allowed = 0;
+        char scratch[2048];
+        const char *params[4];
+        gz_route_match(gz_req_path(req), 0, &allowed, scratch, sizeof scratch,
+                       params);
+        gz_methods_str(allowed, resp->allow, sizeof resp->allow);
+    }
+    if (gz_req_wants_json(req)) {
+        json_t *e = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "code",
+                              errors[k - 1].code, "message", msg, "field",
+                              "request_id", gz_req_id(req));
+        gz_resp_json(resp, status, e);
+        json_decref(e);
+        return;
+    }
+    json_t *model = json_object();
+    struct gz_db *db = gz_req_db(req);
+    json_t *settings = db ? gz_store_settings_load(db)
+                          : json_pack("{s:s, s:s}", "title", "Gazette",
+                                      "description", "");
+    page_common(req, model, settings, errors[k - 1].title, msg, "website",
+                "error");
+    json_object_set_new(json_object_get(model, "page"), "noindex",
+                        json_true());
+    json_object_set_new(model, "error",
+                        json_pack("{s:i, s:s, s:s, s:s}", "status", status,
+                                  "title", errors[k - 1].title, "message", msg,
+                                  "request_id", gz_req_id(req)));
+    if (gz_resp_page(req, resp, "error", model) != 0) {
+        char *body = strdup(msg);
+        gz_resp_take(resp, status, "text/plain; charset=utf-8", body,
+                     body ? strlen(body) : 0);
+    }
+    resp->status = status;
+    json_decref(model);
+    json_decref(settings);
+}

@@ -1,0 +1,361 @@
+/*
+ * config.c - the configuration table and its three loaders (INI through
+ * libinih, environment, flags). One table describes every key once: its
+ * section, name, environment variable, type, range and help text, so the
+ * loaders, the checks and `gazette --help-config` cannot drift apart.
+ */
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gazette/config.h"
+#include "gazette/util.h"
+
+enum kind { K_INT, K_BOOL, K_STR, K_SIZE };
+
+struct key {
+    const char *section;
+    const char *name;
+    const char *env;
+    enum kind kind;
+    size_t offset;
+    size_t size; /* for strings: buffer size */
+    long long min, max;
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct gz_config, f)
+#define STR(sec, nm, env, f, help)                                          \
+    {sec, nm, env, K_STR, OFF(f), sizeof(((struct gz_config *)0)->f), 0, 0,  \
+     help}
+#define INT(sec, nm, env, f, lo, hi, help)                                  \
+    {sec, nm, env, K_INT, OFF(f), 0, lo, hi, help}
+#define SIZE(sec, nm, env, f, lo, hi, help)                                 \
+    {sec, nm, env, K_SIZE, OFF(f), 0, lo, hi, help}
+#define BOOL(sec, nm, env, f, help) {sec, nm, env, K_BOOL, OFF(f), 0, 0, 1, help}
+
+static const struct key keys[] = {
+    STR("server", "host", "GAZETTE_HOST", host,
+        "address to listen on (IPv4 or IPv6 literal)"),
+    INT("server", "port", "GAZETTE_PORT", port, 0, 65535,
+        "TCP port (0 picks a free one and logs it)"),
+    STR("server", "base_url", "GAZETTE_BASE_URL", base_url,
+        "public URL for canonical links, feeds and mail; empty: "
+        "http://host:port"),
+    INT("server", "threads", "GAZETTE_THREADS", threads, 0, 256,
+        "worker threads; 0: one per CPU core"),
+    INT("server", "max_connections", "GAZETTE_MAX_CONNECTIONS",
+        max_connections, 1, 100000, "concurrent connections at most"),
+    INT("server", "per_ip_connections", "GAZETTE_PER_IP_CONNECTIONS",
+        per_ip_connections, 0, 100000,
+        "concurrent connections per client address (0: no limit)"),
+    INT("server", "timeout", "GAZETTE_TIMEOUT", timeout, 1, 3600,
+        "seconds an idle or slow connection is kept"),
+    SIZE("server", "max_form_bytes", "GAZETTE_MAX_FORM_BYTES", max_form_bytes,
+         1024, 1LL << 30, "largest form or JSON body (413 beyond)"),
+    SIZE("server", "max_upload_bytes", "GAZETTE_MAX_UPLOAD_BYTES",
+         max_upload_bytes, 1024, 1LL << 32, "largest upload (413 beyond)"),
+    INT("server", "max_url_bytes", "GAZETTE_MAX_URL_BYTES", max_url_bytes, 256,
+        16384, "longest request URL (414 beyond)"),
+    INT("server", "cache_max_age", "GAZETTE_CACHE_MAX_AGE", cache_max_age, 0,
+        31536000, "Cache-Control max-age (seconds) of public pages"),
+    BOOL("server", "page_cache", "GAZETTE_PAGE_CACHE", page_cache,
+         "keep rendered public pages in memory until content changes"),
+    BOOL("server", "gzip", "GAZETTE_GZIP", gzip,
+         "gzip text answers over 1 KiB when the client accepts it"),
+    BOOL("server", "trust_proxy", "GAZETTE_TRUST_PROXY", trust_proxy,
+         "believe X-Forwarded-For and X-Forwarded-Proto (behind a proxy)"),
+    STR("server", "tls_cert", "GAZETTE_TLS_CERT", tls_cert,
+        "PEM certificate file; with tls_key turns on HTTPS"),
+    STR("server", "tls_key", "GAZETTE_TLS_KEY", tls_key, "PEM private key file"),
+    STR("paths", "db", "GAZETTE_DB", db_path, "SQLite database file"),
+    STR("paths", "data_dir", "GAZETTE_DATA_DIR", data_dir,
+        "directory for uploaded media"),
+    STR("paths", "templates", "GAZETTE_TEMPLATES", templates_dir,
+        "directory of Mustache templates"),
+    STR("paths", "static", "GAZETTE_STATIC", static_dir,
+        "directory served under /static/"),
+    STR("paths", "demo", "GAZETTE_DEMO", demo_file,
+        "demo content that `gazette init --demo` imports"),
+    STR("database", "synchronous", "GAZETTE_SYNCHRONOUS", synchronous,
+        "FULL (every answered write survives power loss) or NORMAL"),
+    INT("site", "page_size", "GAZETTE_PAGE_SIZE", page_size, 1, 100,
+        "stories per page on home, tag, author and search pages"),
+    STR("mail", "smtp_host", "GAZETTE_SMTP_HOST", smtp_host,
+        "SMTP server; empty: mail is logged, not sent"),
+    INT("mail", "smtp_port", "GAZETTE_SMTP_PORT", smtp_port, 1, 65535,
+        "SMTP port"),
+    BOOL("mail", "smtp_starttls", "GAZETTE_SMTP_STARTTLS", smtp_starttls,
+         "require STARTTLS"),
+    STR("mail", "smtp_user", "GAZETTE_SMTP_USER", smtp_user, "SMTP user"),
+    STR("mail", "smtp_password", "GAZETTE_SMTP_PASSWORD", smtp_password,
+        "SMTP password"),
+    STR("mail", "from", "GAZETTE_MAIL_FROM", mail_from, "From: address"),
+    BOOL("log", "access_log", "GAZETTE_ACCESS_LOG", access_log,
+         "one line per request on stdout"),
+};
+
+void gz_config_defaults(struct gz_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->host, sizeof cfg->host, "127.0.0.1");
+    cfg->port = 8080;
+    cfg->threads = 0;
+    cfg->max_connections = 1024;
+    cfg->per_ip_connections = 0;
+    cfg->timeout = 15;
+    cfg->max_form_bytes = 1 << 20;
+    cfg->max_upload_bytes = 10 << 20;
+    cfg->max_url_bytes = 8192;
+    cfg->cache_max_age = 60;
+    cfg->page_cache = 1;
+    cfg->gzip = 1;
+    snprintf(cfg->db_path, sizeof cfg->db_path, "data/gazette.db");
+    snprintf(cfg->data_dir, sizeof cfg->data_dir, "data");
+    snprintf(cfg->templates_dir, sizeof cfg->templates_dir, "templates");
+    snprintf(cfg->static_dir, sizeof cfg->static_dir, "static");
+    snprintf(cfg->demo_file, sizeof cfg->demo_file, "demo/demo.json");
+    snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
+    cfg->page_size = 15;
+    cfg->smtp_port = 25;
+    snprintf(cfg->mail_from, sizeof cfg->mail_from, "gazette@localhost");
+    cfg->access_log = 1;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(keys[i].section, section) == 0 &&
+            strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int parse_size(const char *v, long long *out)
+{
+    char num[32];
+    size_t n = strlen(v);
+    long long mult = 1;
+    if (n == 0 || n >= sizeof num)
+        return GZ_EINVAL;
+    memcpy(num, v, n + 1);
+    char last = num[n - 1];
+    if (last == 'K' || last == 'k')
+        mult = 1024;
+    else if (last == 'M' || last == 'm')
+        mult = 1024 * 1024;
+    else if (last == 'G' || last == 'g')
+        mult = 1024LL * 1024 * 1024;
+    if (mult != 1)
+        num[n - 1] = '\0';
+    long long base;
+    if (gz_parse_int(num, 0, (1LL << 40), &base) != 0)
+        return GZ_EINVAL;
+    *out = base * mult;
+    return 0;
+}
+
+/* Sets one key from text; on error writes "key: problem" into err. */
+static int set_value(struct gz_config *cfg, const struct key *k,
+                     const char *v, char *err, size_t errlen)
+{
+    char *field = (char *)cfg + k->offset;
+    long long n;
+    switch (k->kind) {
+    case K_STR:
+        if (strlen(v) >= k->size) {
+            snprintf(err, errlen, "%s.%s: value longer than %zu characters",
+                     k->section, k->name, k->size - 1);
+            return GZ_EINVAL;
+        }
+        if (!gz_utf8_valid_text(v, strlen(v)) || strpbrk(v, "\r\n")) {
+            snprintf(err, errlen, "%s.%s: control characters not allowed",
+                     k->section, k->name);
+            return GZ_EINVAL;
+        }
+        memcpy(field, v, strlen(v) + 1);
+        return 0;
+    case K_BOOL:
+        if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
+            !strcmp(v, "on"))
+            n = 1;
+        else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") ||
+                 !strcmp(v, "off"))
+            n = 0;
+        else {
+            snprintf(err, errlen, "%s.%s: expected true or false, got \"%.40s\"",
+                     k->section, k->name, v);
+            return GZ_EINVAL;
+        }
+        *(int *)field = (int)n;
+        return 0;
+    case K_INT:
+        if (gz_parse_int(v, k->min, k->max, &n) != 0) {
+            snprintf(err, errlen,
+                     "%s.%s: expected a whole number from %lld to %lld, got "
+                     "\"%.40s\"",
+                     k->section, k->name, k->min, k->max, v);
+            return GZ_EINVAL;
+        }
+        *(int *)field = (int)n;
+        return 0;
+    case K_SIZE:
+        if (parse_size(v, &n) != 0 || n < k->min || n > k->max) {
+            snprintf(err, errlen,
+                     "%s.%s: expected a size such as 1048576, 512K or 10M "
+                     "from %lld to %lld bytes, got \"%.40s\"",
+                     k->section, k->name, k->min, k->max, v);
+            return GZ_EINVAL;
+        }
+        *(long long *)field = n;
+        return 0;
+    }
+    return GZ_EINVAL;
+}
+
+struct ini_ctx {
+    struct gz_config *cfg;
+    const char *path;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+/* Debian's inih is built without line numbers in the callback; a handler
+ * returning 0 makes ini_parse_file return the line, so the error text gets
+ * a placeholder that gz_config_load_file fills in. */
+static int on_ini_value(void *user, const char *section, const char *name,
+                        const char *value)
+{
+    struct ini_ctx *c = user;
+    if (c->failed)
+        return 0;
+    const struct key *k = find_key(section, name);
+    char why[512];
+    if (!k) {
+        snprintf(c->err, c->errlen, "%s.%s: unknown key", section, name);
+        c->failed = 1;
+        return 0;
+    }
+    if (set_value(c->cfg, k, value, why, sizeof why) != 0) {
+        snprintf(c->err, c->errlen, "%s", why);
+        c->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int gz_config_load_file(struct gz_config *cfg, const char *path, int required,
+                        char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!required)
+            return 0;
+        snprintf(err, errlen, "%s: cannot open the configuration file", path);
+        return GZ_EIO;
+    }
+    struct ini_ctx c = {cfg, path, err, errlen, 0};
+    int rc = ini_parse_file(f, on_ini_value, &c);
+    fclose(f);
+    if (c.failed) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "%s:%d: %s", path, rc, why);
+        return GZ_EINVAL;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "%s:%d: syntax error (expected key = value)",
+                 path, rc);
+        return GZ_EINVAL;
+    }
+    return 0;
+}
+
+int gz_config_load_env(struct gz_config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const char *v = getenv(keys[i].env);
+        if (!v)
+            continue;
+        char why[512];
+        if (set_value(cfg, &keys[i], v, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s: %s", keys[i].env, why);
+            return GZ_EINVAL;
+        }
+    }
+    return 0;
+}
+
+int gz_config_set(struct gz_config *cfg, const char *name, const char *value,
+                  char *err, size_t errlen)
+{
+    const struct key *k = NULL;
+    const char *dot = strchr(name, '.');
+    if (dot) {
+        char section[32];
+        size_t n = (size_t)(dot - name);
+        if (n < sizeof section) {
+            memcpy(section, name, n);
+            section[n] = '\0';
+            k = find_key(section, dot + 1);
+        }
+    } else {
+        /* Short flag names: --port, --db, --host ... match a unique key. */
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(keys[i].name, name) == 0)
+                k = &keys[i];
+    }
+    if (!k) {
+        snprintf(err, errlen, "--%s: unknown setting", name);
+        return GZ_EINVAL;
+    }
+    return set_value(cfg, k, value, err, errlen);
+}
+
+int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
+{
+    if (!!cfg->tls_cert[0] != !!cfg->tls_key[0]) {
+        snprintf(err, errlen,
+                 "server.tls_cert and server.tls_key: set both or neither");
+        return GZ_EINVAL;
+    }
+    if (cfg->base_url[0]) {
+        size_t n = strlen(cfg->base_url);
+        if ((strncmp(cfg->base_url, "http://", 7) != 0 &&
+             strncmp(cfg->base_url, "https://", 8) != 0) ||
+            cfg->base_url[n - 1] == '/' || strpbrk(cfg->base_url, " \"'<>")) {
+            snprintf(err, errlen,
+                     "server.base_url: expected http(s)://host[:port][/path] "
+                     "without a trailing slash, got \"%.80s\"",
+                     cfg->base_url);
+            return GZ_EINVAL;
+        }
+    }
+    if (strcmp(cfg->synchronous, "FULL") != 0 &&
+        strcmp(cfg->synchronous, "NORMAL") != 0) {
+        snprintf(err, errlen,
+                 "database.synchronous: expected FULL or NORMAL, got \"%s\"",
+                 cfg->synchronous);
+        return GZ_EINVAL;
+    }
+    if (!cfg->db_path[0]) {
+        snprintf(err, errlen, "paths.db: must not be empty");
+        return GZ_EINVAL;
+    }
+    return 0;
+}
+
+void gz_config_print_help(FILE *f)
+{
+    const char *section = "";
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (strcmp(section, keys[i].section) != 0) {
+            section = keys[i].section;
+            fprintf(f, "[%s]\n", section);
+        }
+        fprintf(f, "  %-20s %-28s %s\n", keys[i].name, keys[i].env,
+                keys[i].help);
+    }
+}
