@@ -36,7 +36,6 @@ struct gz_config {
     int cache_max_age;  /* Cache-Control max-age of public pages */
     int page_cache;     /* 1: keep rendered pages in memory */
     int gzip;
-    int trust_proxy;    /* 1: believe X-Forwarded-Proto/-For */
     char tls_cert[GZ_PATH_MAX];
     char tls_key[GZ_PATH_MAX];
     /* [paths] */
@@ -49,13 +48,6 @@ struct gz_config {
     char synchronous[8]; /* FULL or NORMAL */
     /* [site] */
     int page_size;
-    /* [mail] */
-    char smtp_host[256];
-    int smtp_port;
-    int smtp_starttls;
-    char smtp_user[256];
-    char smtp_password[256];
-    char mail_from[256];
     /* [log] */
     int access_log;
 };

@@ -83,7 +83,9 @@ static void page_common(struct gz_req *req, json_t *model, json_t *settings,
                              "description", site_desc ? site_desc : "", "url",
                              site_base(req, settings), "lang", "en",
                              "feed_url", "/feed.xml", "nav", nav);
-    json_object_set_new(site, "year", json_integer(atoi(year)));
+    long long y = 1970;
+    gz_parse_int(year, 1970, 9999, &y);
+    json_object_set_new(site, "year", json_integer(y));
     json_object_set_new(model, "site", site);
     json_object_set(model, "assets", app->assets);
 

@@ -64,8 +64,6 @@ static const struct key keys[] = {
          "keep rendered public pages in memory until content changes"),
     BOOL("server", "gzip", "GAZETTE_GZIP", gzip,
          "gzip text answers over 1 KiB when the client accepts it"),
-    BOOL("server", "trust_proxy", "GAZETTE_TRUST_PROXY", trust_proxy,
-         "believe X-Forwarded-For and X-Forwarded-Proto (behind a proxy)"),
     STR("server", "tls_cert", "GAZETTE_TLS_CERT", tls_cert,
         "PEM certificate file; with tls_key turns on HTTPS"),
     STR("server", "tls_key", "GAZETTE_TLS_KEY", tls_key, "PEM private key file"),
@@ -82,16 +80,6 @@ static const struct key keys[] = {
         "FULL (every answered write survives power loss) or NORMAL"),
     INT("site", "page_size", "GAZETTE_PAGE_SIZE", page_size, 1, 100,
         "stories per page on home, tag, author and search pages"),
-    STR("mail", "smtp_host", "GAZETTE_SMTP_HOST", smtp_host,
-        "SMTP server; empty: mail is logged, not sent"),
-    INT("mail", "smtp_port", "GAZETTE_SMTP_PORT", smtp_port, 1, 65535,
-        "SMTP port"),
-    BOOL("mail", "smtp_starttls", "GAZETTE_SMTP_STARTTLS", smtp_starttls,
-         "require STARTTLS"),
-    STR("mail", "smtp_user", "GAZETTE_SMTP_USER", smtp_user, "SMTP user"),
-    STR("mail", "smtp_password", "GAZETTE_SMTP_PASSWORD", smtp_password,
-        "SMTP password"),
-    STR("mail", "from", "GAZETTE_MAIL_FROM", mail_from, "From: address"),
     BOOL("log", "access_log", "GAZETTE_ACCESS_LOG", access_log,
          "one line per request on stdout"),
 };
@@ -118,8 +106,6 @@ void gz_config_defaults(struct gz_config *cfg)
     snprintf(cfg->demo_file, sizeof cfg->demo_file, "demo/demo.json");
     snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
     cfg->page_size = 15;
-    cfg->smtp_port = 25;
-    snprintf(cfg->mail_from, sizeof cfg->mail_from, "gazette@localhost");
     cfg->access_log = 1;
 }
 

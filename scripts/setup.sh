@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Gazette needs (only the missing ones), then
+# configures and builds with meson. Used by ./run.sh and ./test.sh.
+#   scripts/setup.sh          build dependencies only
+#   scripts/setup.sh --tests  also what the test suites need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_pkgs=(gcc pkg-config meson ninja-build python3 libmicrohttpd-dev
+            libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev
+            libcurl4-openssl-dev zlib1g-dev libinih-dev)
+test_pkgs=(libcmocka-dev chromium default-jre-headless python3-aiosmtpd
+           wrk nginx-light)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" == "--tests" ]]; then
+  want+=("${test_pkgs[@]}")
+  # Node.js: any already installed version will do (Debian's is 18).
+  command -v node >/dev/null || want+=(nodejs)
+  command -v npm >/dev/null || want+=(npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  # A package counts as present when dpkg has it installed, or (for the
+  # web server) when another flavour provides the same command.
+  if [[ "$p" == nginx-light ]] && command -v nginx >/dev/null; then continue; fi
+  if [[ "$p" == default-jre-headless ]] && command -v java >/dev/null; then continue; fi
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [[ $(id -u) -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build --buildtype=debugoptimized
+fi
+ninja -C build
