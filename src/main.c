@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "gazette/config.h"
 #include "gazette/db.h"
@@ -29,6 +31,9 @@ static const char usage_text[] =
     "  backup FILE           consistent copy of the live database\n"
     "  export                all content as JSON on stdout\n"
     "  import FILE           content from JSON (as export writes it)\n"
+    "  user add --email E --name N --role admin|editor|author\n"
+    "                        add a user; the password is read from the\n"
+    "                        terminal (or one line of stdin), never argv\n"
     "  render TEMPLATE DATA.json [--partials DIR]\n"
     "                        render one Mustache template to stdout\n"
     "\n"
@@ -161,6 +166,69 @@ static int cmd_serve(struct gz_config *cfg)
     return rc;
 }
 
+/* Reads a password: from the terminal without echo (asked twice), or
+ * one line of stdin when it is not a terminal. */
+static int read_password(char *out, size_t outlen)
+{
+    int tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    for (int round = 0; round < (tty ? 2 : 1); round++) {
+        char line[1100];
+        if (tty) {
+            fputs(round ? "Password again: " : "Password: ", stderr);
+            tcgetattr(STDIN_FILENO, &old);
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+        char *got = fgets(line, sizeof line, stdin);
+        if (tty) {
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+            fputc('\n', stderr);
+        }
+        if (!got)
+            return -1;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (round == 0)
+            snprintf(out, outlen, "%s", line);
+        else if (strcmp(out, line) != 0)
+            return -2;
+    }
+    return 0;
+}
+
+static int cmd_user_add(struct gz_config *cfg, const char *email,
+                        const char *name, const char *role)
+{
+    if (!email || !name) {
+        fputs("usage: gazette user add --email E --name N "
+              "--role admin|editor|author (password on stdin)\n",
+              stderr);
+        return 2;
+    }
+    char password[1100];
+    int r = read_password(password, sizeof password);
+    if (r != 0)
+        return fail(r == -2 ? "the passwords differ" : "no password given");
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot open the database");
+    char err[200];
+    const char *field = NULL;
+    long long id = 0;
+    int rc = gz_store_user_create(db, email, name, role, password, &id, err,
+                                  sizeof err, &field);
+    sodium_memzero(password, sizeof password);
+    gz_db_close(db);
+    if (rc != 0) {
+        fprintf(stderr, "gazette: %s%s%s\n", field ? field : "",
+                field ? ": " : "", err);
+        return 1;
+    }
+    printf("user %lld added: %s (%s)\n", id, email, role);
+    return 0;
+}
+
 static void print_routes(void)
 {
     for (const struct gz_route *r = gz_routes; r->pattern; r++) {
@@ -192,6 +260,7 @@ int main(int argc, char **argv)
     int config_required = config_path != NULL;
     const char *args[8];
     int nargs = 0, demo = 0;
+    const char *u_email = NULL, *u_name = NULL, *u_role = "author";
     /* Pass 1: --config, --help, --version (the file loads before flags). */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -229,6 +298,13 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--demo") == 0) {
             demo = 1;
+        } else if ((strcmp(a, "--email") == 0 || strcmp(a, "--name") == 0 ||
+                    strcmp(a, "--role") == 0) &&
+                   i + 1 < argc) {
+            const char **dst = a[2] == 'e' ? &u_email
+                               : a[2] == 'n' ? &u_name
+                                             : &u_role;
+            *dst = argv[++i];
         } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             char name[128];
             const char *eq = strchr(argv[i + 1], '=');
@@ -277,6 +353,8 @@ int main(int argc, char **argv)
     const char *cmd = nargs ? args[0] : "serve";
     if (strcmp(cmd, "serve") == 0 && nargs <= 1)
         return cmd_serve(&cfg);
+    if (strcmp(cmd, "user") == 0 && nargs == 2 && strcmp(args[1], "add") == 0)
+        return cmd_user_add(&cfg, u_email, u_name, u_role);
     if (strcmp(cmd, "init") == 0 && nargs == 1)
         return cmd_init(&cfg, demo);
     if (strcmp(cmd, "migrate") == 0 && nargs == 1) {

@@ -48,6 +48,13 @@ struct gz_config {
     char synchronous[8]; /* FULL or NORMAL */
     /* [site] */
     int page_size;
+    /* [mail] */
+    char smtp_url[256];   /* smtp://host:port or smtps://host:port */
+    int smtp_starttls;    /* require STARTTLS on smtp:// */
+    char smtp_user[256];
+    char smtp_password[256];
+    char mail_from[256];
+    int mail_max_tries;
     /* [log] */
     int access_log;
 };

@@ -62,6 +62,7 @@ struct gz_resp {
     long long last_modified;  /* 0: none */
     const unsigned char *static_body; /* instead of body: app-lifetime data */
     char location[1024];      /* for redirects */
+    char cookies[2][300];     /* Set-Cookie values */
     char allow[96];           /* for 405 */
     int retry_after;          /* seconds, for 429/503 */
 };
@@ -76,6 +77,17 @@ enum gz_route_flags {
     GZ_R_FORM = 4,      /* body is a form (urlencoded or multipart) */
     GZ_R_JSON = 8,      /* body is JSON */
     GZ_R_PREFIX = 16,   /* pattern ending in '*' matches any rest */
+    GZ_R_CSRF = 32,     /* unsafe methods need the session's CSRF token */
+    GZ_R_UPLOAD = 64,   /* multipart with one file, limit max_upload_bytes */
+    GZ_R_ADMIN = 128,   /* an /admin page: never cached, session looked up */
+};
+
+/* Roles, in order of power. A route names the least it needs. */
+enum gz_role {
+    GZ_ROLE_NONE = 0,
+    GZ_ROLE_AUTHOR = 1,
+    GZ_ROLE_EDITOR = 2,
+    GZ_ROLE_ADMIN = 3,
 };
 
 struct gz_route {
@@ -83,8 +95,34 @@ struct gz_route {
     const char *pattern; /* "/articles/:slug", or "/static/" then a star */
     gz_handler handler;
     unsigned flags;
+    enum gz_role role;    /* least role needed; NONE: public */
     long long body_limit; /* 0: the configured form limit */
     const char *about;
+};
+
+/* The signed-in user of a request (from the session cookie). */
+struct gz_user {
+    long long id;
+    char email[256];
+    char name[128];
+    char slug[128];
+    enum gz_role role;
+    char csrf[65];  /* the session's CSRF token, for forms */
+};
+
+/* An uploaded file of a GZ_R_UPLOAD route, already checked: the type comes
+ * from the magic bytes, the size stayed within the limit while streaming,
+ * and the content sits in a temporary file under data_dir that the server
+ * deletes after the request unless the handler moved it. */
+struct gz_upload {
+    char field[64];
+    char filename[256];  /* as the client named it; for display only */
+    char tmp_path[1100];
+    char sha256[65];
+    long long size;
+    const char *mime;    /* "image/png"... a literal */
+    const char *ext;     /* "png"... a literal */
+    int width, height;   /* 0 when not read from the header */
 };
 
 /* The table (src/http/routes.c), ending with a zeroed entry. */
@@ -128,6 +166,18 @@ int gz_req_wants_json(const struct gz_req *req);
 json_t *gz_req_form(const struct gz_req *req);
 /* The absolute base URL for links (settings, config, or derived). */
 const char *gz_req_base_url(const struct gz_req *req);
+/* The signed-in user, or NULL. */
+const struct gz_user *gz_req_user(const struct gz_req *req);
+/* Cookie value or NULL. */
+const char *gz_req_cookie(const struct gz_req *req, const char *name);
+/* The client's address as text ("127.0.0.1"). */
+const char *gz_req_client(const struct gz_req *req);
+/* 1 when the request came over TLS (or base URL is https). */
+int gz_req_secure(const struct gz_req *req);
+/* The uploaded file, or NULL. */
+struct gz_upload *gz_req_upload(struct gz_req *req);
+/* Raw body of a GZ_R_JSON route (NUL-terminated), or "" . */
+const char *gz_req_body(const struct gz_req *req, size_t *len);
 
 /* Response helpers. */
 /* Renders template `name` with model into resp as text/html. Adds the
@@ -140,6 +190,18 @@ int gz_resp_json(struct gz_resp *resp, int status, json_t *json);
 void gz_resp_take(struct gz_resp *resp, int status, const char *ctype,
                   char *body, size_t len);
 void gz_resp_redirect(struct gz_resp *resp, int status, const char *location);
+/* Adds a Set-Cookie header value (at most 2 per response). The caller
+ * builds it with gz_cookie_session / gz_cookie_clear. */
+void gz_resp_cookie(struct gz_resp *resp, const char *value);
+
+/* Rate limits, in memory, per key ("login-ip:127.0.0.1"): records one
+ * event and returns 0 while the key has had at most `max` events in the
+ * last `window` seconds, else the seconds until the next is allowed.
+ * gz_ratelimit_peek checks without recording; gz_ratelimit_clear forgets
+ * a key (a successful login). Thread-safe. */
+int gz_ratelimit_hit(const char *key, int max, int window);
+int gz_ratelimit_peek(const char *key, int max, int window);
+void gz_ratelimit_clear(const char *key);
 
 /* Runs the server until SIGINT/SIGTERM. Returns the exit status. */
 int gz_server_run(struct gz_app *app);

@@ -22,6 +22,27 @@ int gz_page_site_metrics(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_static(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_favicon(struct gz_req *req, struct gz_resp *resp);
 
+/* comments.c and subscribe.c: readers taking part (SPEC sections 4, 5). */
+int gz_page_site_comment_post(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_subscribe(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_confirm_form(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_confirm(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_unsubscribe_form(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_unsubscribe(struct gz_req *req, struct gz_resp *resp);
+
+/*
+ * The model every public page shares: adds site, assets and page to
+ * model (title NULL: the site title alone). settings is borrowed (from
+ * gz_store_settings_load). For handlers outside pages.c too.
+ */
+void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
+                         const char *title, const char *description,
+                         const char *og_type, const char *body_class);
+/* A simple result page (template "message"). */
+int gz_site_message(struct gz_req *req, struct gz_resp *resp, int status,
+                    const char *title, const char *body,
+                    const char *back_url, const char *back_label);
+
 /* The error page or JSON error for status; message may be NULL (a
  * standard text for the status is used). */
 void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,

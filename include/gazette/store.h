@@ -79,4 +79,53 @@ int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen);
 /* The whole content as a document gz_store_import reads back. */
 json_t *gz_store_export(struct gz_db *db);
 
+/* ---- users and sessions (users.c) ----------------------------------- */
+
+struct gz_session_user {
+    long long id;
+    char email[256];
+    char name[128];
+    char slug[128];
+    char role[16];   /* "admin", "editor", "author" */
+    char csrf[65];
+};
+
+/* Number of users who can sign in (a password set, not disabled). */
+long long gz_store_login_users(struct gz_db *db);
+/* Number of enabled admins who can sign in. */
+long long gz_store_admin_count(struct gz_db *db);
+
+/*
+ * Creates a user with an Argon2id hash of password (libsodium
+ * crypto_pwhash_str). Checks: email (has @, no spaces, <= 254), name
+ * (1-80 chars), role, password (10-1024 bytes). The slug comes from the
+ * name, numbered when taken. When a user with that email exists without a
+ * password (a demo or imported author) it is given the password and role.
+ * Returns 0 and *id, GZ_ECONFLICT (email taken) or GZ_EINVAL with the
+ * problem and the field name ("email", "name", "password", "role") in
+ * err / field.
+ */
+int gz_store_user_create(struct gz_db *db, const char *email,
+                         const char *name, const char *role,
+                         const char *password, long long *id, char *err,
+                         size_t errlen, const char **field);
+
+/* Checks email + password. Returns the user id (> 0) or 0 when they do not
+ * match (unknown email, wrong password and disabled account look the
+ * same; the time spent is the same too). GZ_EDB on error. */
+long long gz_store_user_verify(struct gz_db *db, const char *email,
+                               const char *password);
+
+/* Starts a session: a random token (for the cookie, never stored: the
+ * database keeps its SHA-256) and a random CSRF token, valid ttl seconds. */
+int gz_store_session_create(struct gz_db *db, long long user_id, int ttl,
+                            char token[static 65]);
+/* Looks up an unexpired session of an enabled user by cookie token.
+ * 0, GZ_ENOTFOUND or GZ_EDB. */
+int gz_store_session_get(struct gz_db *db, const char *token,
+                         struct gz_session_user *out);
+int gz_store_session_delete(struct gz_db *db, const char *token);
+/* SHA-256 hex of a token (what the database stores). */
+void gz_store_token_hash(const char *token, char out[static 65]);
+
 #endif

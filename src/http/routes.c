@@ -9,37 +9,115 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gazette/admin.h"
 #include "gazette/http.h"
 #include "gazette/site.h"
 
 #define GET GZ_GET | GZ_HEAD
+#define POST GZ_POST
+/* Flag sets: C = cacheable public page; F = form that writes; A = admin
+ * page; AF = admin form that writes, with CSRF. */
+#define C GZ_R_CACHEABLE
+#define F (GZ_R_FORM | GZ_R_WRITE)
+#define A GZ_R_ADMIN
+#define AF (GZ_R_ADMIN | GZ_R_FORM | GZ_R_WRITE | GZ_R_CSRF)
+#define NONE GZ_ROLE_NONE
+#define AUTHOR GZ_ROLE_AUTHOR
+#define EDITOR GZ_ROLE_EDITOR
+#define ADMIN GZ_ROLE_ADMIN
 
 const struct gz_route gz_routes[] = {
-    {GET, "/", gz_page_site_home, GZ_R_CACHEABLE, 0,
+    {GET, "/", gz_page_site_home, C, NONE, 0,
      "home: newest stories, ?page=N"},
-    {GET, "/articles/:slug", gz_page_site_article, GZ_R_CACHEABLE, 0,
+    {GET, "/admin", gz_page_admin_home, A, AUTHOR, 0,
+     "the newsroom's front page"},
+    {GET, "/admin/comments", gz_page_admin_comments, A, EDITOR, 0,
+     "moderation queue, ?status="},
+    {POST, "/admin/comments", gz_page_admin_comments_bulk, AF, EDITOR, 0,
+     "approve, mark spam or delete comments"},
+    {GET, "/admin/login", gz_page_admin_login_form, A, NONE, 0,
+     "sign-in form"},
+    {POST, "/admin/login", gz_page_admin_login,
+     GZ_R_ADMIN | GZ_R_FORM | GZ_R_WRITE, NONE, 0,
+     "sign in (rate-limited)"},
+    {POST, "/admin/logout", gz_page_admin_logout, AF, AUTHOR, 0,
+     "sign out"},
+    {POST, "/admin/media", gz_page_admin_media_upload,
+     AF | GZ_R_UPLOAD, AUTHOR, 0, "upload an image"},
+    {POST, "/admin/preview", gz_page_admin_preview, AF, AUTHOR, 0,
+     "render Markdown exactly as the story page will"},
+    {GET, "/admin/settings", gz_page_admin_settings, A, ADMIN, 0,
+     "site settings"},
+    {POST, "/admin/settings", gz_page_admin_settings_save, AF, ADMIN, 0,
+     "save site settings"},
+    {GET, "/admin/setup", gz_page_admin_setup_form, A, NONE, 0,
+     "first run: create the first admin"},
+    {POST, "/admin/setup", gz_page_admin_setup,
+     GZ_R_ADMIN | GZ_R_FORM | GZ_R_WRITE, NONE, 0,
+     "first run: create the first admin"},
+    {GET, "/admin/stories", gz_page_admin_stories, A, AUTHOR, 0,
+     "stories, ?status=&q=&page="},
+    {POST, "/admin/stories", gz_page_admin_story_create,
+     AF | GZ_R_UPLOAD, AUTHOR, 0, "create a story"},
+    {GET, "/admin/stories/:id", gz_page_admin_story_edit, A, AUTHOR, 0,
+     "edit form of a story"},
+    {POST, "/admin/stories/:id", gz_page_admin_story_update,
+     AF | GZ_R_UPLOAD, AUTHOR, 0,
+     "save, preview, publish, schedule or unpublish a story"},
+    {GET, "/admin/stories/:id/delete", gz_page_admin_story_delete_confirm, A,
+     AUTHOR, 0, "confirm deleting a story"},
+    {POST, "/admin/stories/:id/delete", gz_page_admin_story_delete, AF,
+     AUTHOR, 0, "delete a story"},
+    {GET, "/admin/stories/new", gz_page_admin_story_new, A, AUTHOR, 0,
+     "new story form"},
+    {GET, "/admin/subscribers", gz_page_admin_subscribers, A, EDITOR, 0,
+     "subscribers, ?status=&q=&page=, and mailing progress"},
+    {GET, "/admin/subscribers.csv", gz_page_admin_subscribers_csv, A, EDITOR,
+     0, "subscribers as CSV"},
+    {POST, "/admin/subscribers/:id/delete", gz_page_admin_subscriber_delete,
+     AF, EDITOR, 0, "remove a subscriber"},
+    {GET, "/admin/users", gz_page_admin_users, A, ADMIN, 0, "users"},
+    {POST, "/admin/users", gz_page_admin_user_create, AF, ADMIN, 0,
+     "add a user"},
+    {POST, "/admin/users/:id", gz_page_admin_user_update, AF, ADMIN, 0,
+     "change a user's role, disable or enable"},
+    {GET, "/articles/:slug", gz_page_site_article, C, NONE, 0,
      "one story with comments"},
-    {GET, "/authors/:slug", gz_page_site_author, GZ_R_CACHEABLE, 0,
+    {POST, "/articles/:slug/comments", gz_page_site_comment_post, F, NONE, 0,
+     "post a comment (form, or JSON with Accept: application/json)"},
+    {GET, "/authors/:slug", gz_page_site_author, C, NONE, 0,
      "an author's stories, ?page=N"},
-    {GET, "/favicon.ico", gz_page_site_favicon, 0, 0, "the site icon"},
-    {GET, "/feed.xml", gz_page_site_feed, GZ_R_CACHEABLE, 0,
+    {GET, "/favicon.ico", gz_page_site_favicon, 0, NONE, 0, "the site icon"},
+    {GET, "/feed.xml", gz_page_site_feed, C, NONE, 0,
      "RSS 2.0 feed of the newest 20 stories"},
-    {GET, "/healthz", gz_page_site_healthz, 0, 0,
+    {GET, "/healthz", gz_page_site_healthz, 0, NONE, 0,
      "200 ok when the database answers"},
-    {GET, "/metrics", gz_page_site_metrics, 0, 0, "Prometheus metrics"},
-    {GET, "/robots.txt", gz_page_site_robots, GZ_R_CACHEABLE, 0,
+    {GET, "/media/*", gz_page_site_media, GZ_R_PREFIX, NONE, 0,
+     "uploaded images"},
+    {GET, "/metrics", gz_page_site_metrics, 0, NONE, 0, "Prometheus metrics"},
+    {GET, "/robots.txt", gz_page_site_robots, C, NONE, 0,
      "robots rules pointing at the sitemap"},
-    {GET, "/search", gz_page_site_search, GZ_R_CACHEABLE, 0,
+    {GET, "/search", gz_page_site_search, C, NONE, 0,
      "full-text search, ?q=&page="},
-    {GET, "/sitemap.xml", gz_page_site_sitemap, GZ_R_CACHEABLE, 0,
+    {GET, "/sitemap.xml", gz_page_site_sitemap, C, NONE, 0,
      "sitemap of stories, tags and authors"},
-    {GET, "/static/*", gz_page_site_static, GZ_R_PREFIX | GZ_R_CACHEABLE, 0,
+    {GET, "/static/*", gz_page_site_static, GZ_R_PREFIX | C, NONE, 0,
      "CSS, JS and images shipped in static/"},
-    {GET, "/tags/:slug", gz_page_site_tag, GZ_R_CACHEABLE, 0,
+    {POST, "/subscribe", gz_page_site_subscribe, F, NONE, 0,
+     "sign up for new-story mail (form, or JSON)"},
+    {GET, "/subscribe/confirm", gz_page_site_confirm_form, 0, NONE, 0,
+     "double opt-in: a page with a confirm button, ?token="},
+    {POST, "/subscribe/confirm", gz_page_site_confirm, F, NONE, 0,
+     "double opt-in: confirm"},
+    {GET, "/tags/:slug", gz_page_site_tag, C, NONE, 0,
      "a tag's stories, ?page=N"},
-    {GET, "/tags/:slug/feed.xml", gz_page_site_tag_feed, GZ_R_CACHEABLE, 0,
+    {GET, "/tags/:slug/feed.xml", gz_page_site_tag_feed, C, NONE, 0,
      "RSS 2.0 feed of a tag"},
-    {0, NULL, NULL, 0, 0, NULL},
+    {GET, "/unsubscribe", gz_page_site_unsubscribe_form, 0, NONE, 0,
+     "unsubscribe page, ?token="},
+    {POST, "/unsubscribe", gz_page_site_unsubscribe, F, NONE, 0,
+     "unsubscribe, also RFC 8058 one-click"},
+    {0, NULL, NULL, 0, NONE, 0, NULL},
 };
 
 /* Matches one pattern; fills params. 1 on a match. */
@@ -83,27 +161,35 @@ const struct gz_route *gz_route_match(const char *path, unsigned method,
                                       size_t scratch_len,
                                       const char *params[4])
 {
-    const struct gz_route *found = NULL;
+    const struct gz_route *best = NULL;
+    int best_caps = 99;
     *allowed = 0;
     size_t n = strlen(path);
     if (n >= scratch_len)
         return NULL;
+    /* The most specific match wins: "/admin/stories/new" (no capture)
+     * over "/admin/stories/:id". Captures point into scratch, so a
+     * better match is re-run last into it. */
     for (const struct gz_route *r = gz_routes; r->pattern; r++) {
         const char *caps[4] = {0};
         memcpy(scratch, path, n + 1);
         if (!match_one(r->pattern, scratch, caps))
             continue;
         *allowed |= r->methods;
-        if ((r->methods & method) && !found) {
-            found = r;
-            /* Keep this match's captures: redo it in the scratch buffer
-             * the caller keeps, and stop (later routes only add to
-             * *allowed, which no longer matters once found). */
-            memcpy(params, caps, sizeof caps);
-            return found;
+        int ncaps = 0;
+        for (const char *p = r->pattern; *p; p++)
+            ncaps += *p == ':' || *p == '*';
+        if ((r->methods & method) && ncaps < best_caps) {
+            best = r;
+            best_caps = ncaps;
         }
     }
-    return NULL;
+    if (best) {
+        memcpy(scratch, path, n + 1);
+        params[0] = params[1] = params[2] = params[3] = NULL;
+        match_one(best->pattern, scratch, params);
+    }
+    return best;
 }
 
 void gz_methods_str(unsigned methods, char *out, size_t outlen)

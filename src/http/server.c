@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "gazette/html.h"
 #include "gazette/http.h"
+#include "gazette/mail.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
 
@@ -53,6 +55,16 @@ struct gz_req {
     json_t *form;
     json_t *query;      /* decoded query parameters, built lazily */
     json_t *site;       /* settings, loaded once per request when needed */
+    struct gz_user user;
+    int have_user;
+    char client[64];
+    /* The upload of a GZ_R_UPLOAD route, streamed to a temporary file. */
+    struct gz_upload upload;
+    int have_upload;
+    int upload_error;   /* 413 or 415, decided while streaming */
+    FILE *upload_file;
+    unsigned char upload_head[32];
+    crypto_hash_sha256_state upload_sha;
     int status;         /* for the access log */
     size_t bytes;
     int cache_hit;
@@ -324,6 +336,36 @@ int gz_req_wants_json(const struct gz_req *req)
 
 json_t *gz_req_form(const struct gz_req *req) { return req->form; }
 
+const struct gz_user *gz_req_user(const struct gz_req *req)
+{
+    return req->have_user ? &req->user : NULL;
+}
+
+const char *gz_req_cookie(const struct gz_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *gz_req_client(const struct gz_req *req) { return req->client; }
+
+int gz_req_secure(const struct gz_req *req)
+{
+    return req->app->cfg.tls_cert[0] ||
+           strncmp(req->app->base_url, "https://", 8) == 0;
+}
+
+struct gz_upload *gz_req_upload(struct gz_req *req)
+{
+    return req->have_upload ? &req->upload : NULL;
+}
+
+const char *gz_req_body(const struct gz_req *req, size_t *len)
+{
+    if (len)
+        *len = req->body.len;
+    return gz_buf_cstr(&req->body);
+}
+
 const char *gz_req_base_url(const struct gz_req *req)
 {
     return req->app->base_url;
@@ -354,6 +396,16 @@ void gz_resp_redirect(struct gz_resp *resp, int status, const char *location)
 {
     resp->status = status;
     snprintf(resp->location, sizeof resp->location, "%s", location);
+}
+
+void gz_resp_cookie(struct gz_resp *resp, const char *value)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!resp->cookies[i][0]) {
+            snprintf(resp->cookies[i], sizeof resp->cookies[i], "%s", value);
+            return;
+        }
+    }
 }
 
 static const char *csp =
@@ -548,6 +600,9 @@ static int build(struct gz_req *req, const struct gz_resp *resp,
             MHD_add_response_header(r, "Vary", "Accept-Encoding");
         if (resp->location[0])
             MHD_add_response_header(r, "Location", resp->location);
+        for (int c = 0; c < 2; c++)
+            if (resp->cookies[c][0])
+                MHD_add_response_header(r, "Set-Cookie", resp->cookies[c]);
         if (resp->allow[0])
             MHD_add_response_header(r, "Allow", resp->allow);
         if (resp->retry_after > 0) {
@@ -653,6 +708,17 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     snprintf(req->id, sizeof req->id, "%08x%08llx", req_prefix,
              (unsigned long long)atomic_fetch_add(&req_counter, 1));
     req->uri = strdup(uri ? uri : "");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                      req->client, sizeof req->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                      req->client, sizeof req->client);
+    }
     return req;
 }
 
@@ -663,6 +729,146 @@ static size_t on_unescape(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
+/* ---- uploads ---------------------------------------------------------- */
+
+static const struct {
+    const char *mime, *ext;
+    size_t off, len;
+    const char *magic;
+} image_types[] = {
+    {"image/jpeg", "jpg", 0, 3, "\xff\xd8\xff"},
+    {"image/png", "png", 0, 8, "\x89PNG\r\n\x1a\n"},
+    {"image/gif", "gif", 0, 6, "GIF87a"},
+    {"image/gif", "gif", 0, 6, "GIF89a"},
+    {"image/webp", "webp", 8, 4, "WEBP"},
+};
+
+/* Decides the type from the first bytes (SECURITY: never from the name or
+ * the client's Content-Type). 0, or 415. */
+static int sniff_image(struct gz_upload *u, const unsigned char *h, size_t n)
+{
+    for (size_t i = 0; i < sizeof image_types / sizeof image_types[0]; i++) {
+        size_t end = image_types[i].off + image_types[i].len;
+        if (n >= end &&
+            memcmp(h + image_types[i].off, image_types[i].magic,
+                   image_types[i].len) == 0 &&
+            (strcmp(image_types[i].ext, "webp") != 0 ||
+             memcmp(h, "RIFF", 4) == 0)) {
+            u->mime = image_types[i].mime;
+            u->ext = image_types[i].ext;
+            if (strcmp(u->ext, "png") == 0 && n >= 24) {
+                u->width = (h[16] << 24) | (h[17] << 16) | (h[18] << 8) | h[19];
+                u->height = (h[20] << 24) | (h[21] << 16) | (h[22] << 8) | h[23];
+            } else if (strcmp(u->ext, "gif") == 0 && n >= 10) {
+                u->width = h[6] | (h[7] << 8);
+                u->height = h[8] | (h[9] << 8);
+            }
+            return 0;
+        }
+    }
+    return 415;
+}
+
+static void upload_fail(struct gz_req *req, int status)
+{
+    if (!req->upload_error)
+        req->upload_error = status;
+    if (req->upload_file) {
+        fclose(req->upload_file);
+        req->upload_file = NULL;
+    }
+    if (req->upload.tmp_path[0]) {
+        unlink(req->upload.tmp_path);
+        req->upload.tmp_path[0] = '\0';
+    }
+    req->have_upload = 0;
+}
+
+static enum MHD_Result on_upload_data(struct gz_req *req, const char *key,
+                                      const char *filename, const char *data,
+                                      uint64_t off, size_t size)
+{
+    struct gz_upload *u = &req->upload;
+    if (req->upload_error)
+        return MHD_YES; /* keep reading (and dropping) the rest */
+    if (off == 0 && !req->upload_file) {
+        if (req->have_upload || u->tmp_path[0]) {
+            upload_fail(req, 400); /* one file per request */
+            return MHD_YES;
+        }
+        if (size == 0 && !filename[0])
+            return MHD_YES; /* the file input was left empty */
+        char dir[1040];
+        snprintf(dir, sizeof dir, "%.1024s/media", req->app->cfg.data_dir);
+        mkdir(req->app->cfg.data_dir, 0755);
+        mkdir(dir, 0755);
+        snprintf(u->tmp_path, sizeof u->tmp_path, "%s/.upload-XXXXXX", dir);
+        int fd = mkstemp(u->tmp_path);
+        if (fd < 0 || !(req->upload_file = fdopen(fd, "wb"))) {
+            gz_log_err(1106, "request %s: cannot create %s: %s", req->id,
+                       u->tmp_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            u->tmp_path[0] = '\0';
+            upload_fail(req, 500);
+            return MHD_YES;
+        }
+        snprintf(u->field, sizeof u->field, "%s", key);
+        snprintf(u->filename, sizeof u->filename, "%s", filename);
+        crypto_hash_sha256_init(&req->upload_sha);
+        req->have_upload = 1;
+    }
+    if (!req->upload_file)
+        return MHD_YES;
+    /* Keep the first bytes to decide the type once there are enough. */
+    if (u->size < (long long)sizeof req->upload_head) {
+        size_t take = sizeof req->upload_head - (size_t)u->size;
+        if (take > size)
+            take = size;
+        memcpy(req->upload_head + u->size, data, take);
+    }
+    u->size += (long long)size;
+    if (u->size > req->app->cfg.max_upload_bytes) {
+        upload_fail(req, 413); /* decided while streaming, nothing kept */
+        return MHD_YES;
+    }
+    crypto_hash_sha256_update(&req->upload_sha, (const unsigned char *)data,
+                              size);
+    if (size && fwrite(data, 1, size, req->upload_file) != size) {
+        upload_fail(req, 500);
+        return MHD_YES;
+    }
+    return MHD_YES;
+}
+
+/* After the body: type check, hash, close. 0 or an error status. */
+static int upload_finish(struct gz_req *req)
+{
+    struct gz_upload *u = &req->upload;
+    if (req->upload_error)
+        return req->upload_error;
+    if (!req->upload_file)
+        return 0;
+    int bad = fclose(req->upload_file) != 0;
+    req->upload_file = NULL;
+    if (bad) {
+        upload_fail(req, 500);
+        return 500;
+    }
+    size_t n = u->size < (long long)sizeof req->upload_head
+                   ? (size_t)u->size
+                   : sizeof req->upload_head;
+    int st = u->size == 0 ? 400 : sniff_image(u, req->upload_head, n);
+    if (st) {
+        upload_fail(req, st);
+        return st;
+    }
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&req->upload_sha, h);
+    gz_hex(h, sizeof h, u->sha256);
+    return 0;
+}
+
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
                                      const char *key, const char *filename,
                                      const char *content_type,
@@ -671,6 +877,10 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
                                      size_t size)
 {
     struct gz_req *req = cls;
+    if (filename && req->route && (req->route->flags & GZ_R_UPLOAD))
+        return on_upload_data(req, key, filename, data, off, size);
+    if (filename)
+        return MHD_YES; /* files where none is expected are dropped */
     if (!req->form)
         req->form = json_object();
     json_t *prev = json_object_get(req->form, key);
@@ -737,6 +947,101 @@ static void error_resp(struct gz_req *req, struct gz_resp *resp, int status,
     resp->cacheable = 0;
 }
 
+/* SECURITY: a browser says where an unsafe request came from; anything
+ * but this site is refused (the first CSRF level, before the token). */
+static int cross_origin(struct gz_req *req)
+{
+    const char *site = gz_req_header(req, "Sec-Fetch-Site");
+    if (site && strcmp(site, "cross-site") == 0)
+        return 1;
+    const char *origin = gz_req_header(req, "Origin");
+    const char *host = gz_req_header(req, "Host");
+    if (!origin || strcmp(origin, "null") == 0)
+        return origin != NULL;
+    const char *o = strstr(origin, "://");
+    return !host || !o || strcmp(o + 3, host) != 0;
+}
+
+/* The session of the cookie, if any, into req->user. */
+static void load_user(struct gz_req *req)
+{
+    const char *token = gz_req_cookie(req, "gz_session");
+    if (!token || strlen(token) != 64)
+        return;
+    struct gz_db *db = gz_req_db(req);
+    struct gz_session_user su;
+    if (!db || gz_store_session_get(db, token, &su) != 0)
+        return;
+    req->user.id = su.id;
+    snprintf(req->user.email, sizeof req->user.email, "%s", su.email);
+    snprintf(req->user.name, sizeof req->user.name, "%s", su.name);
+    snprintf(req->user.slug, sizeof req->user.slug, "%s", su.slug);
+    snprintf(req->user.csrf, sizeof req->user.csrf, "%s", su.csrf);
+    req->user.role = strcmp(su.role, "admin") == 0    ? GZ_ROLE_ADMIN
+                     : strcmp(su.role, "editor") == 0 ? GZ_ROLE_EDITOR
+                                                      : GZ_ROLE_AUTHOR;
+    req->have_user = 1;
+}
+
+/* The generic rules, in order, before any handler: sign-in, role, origin,
+ * CSRF token, upload checks. Returns 0 to go on, or fills resp. */
+static int guard(struct gz_req *req, struct gz_resp *resp)
+{
+    const struct gz_route *r = req->route;
+    int unsafe = !(req->method & (GZ_GET | GZ_HEAD));
+    if ((r->flags & GZ_R_ADMIN) || r->role > GZ_ROLE_NONE)
+        load_user(req);
+    if (r->role > GZ_ROLE_NONE && !req->have_user) {
+        if (gz_req_wants_json(req)) {
+            gz_respond_error(req, resp, 401, "Sign in first.");
+            return 401;
+        }
+        struct gz_buf loc;
+        gz_buf_init(&loc);
+        gz_buf_puts(&loc, "/admin/login?next=");
+        gz_url_encode(&loc, req->path, strlen(req->path));
+        gz_resp_redirect(resp, 303, gz_buf_cstr(&loc));
+        gz_buf_free(&loc);
+        return 303;
+    }
+    if (r->role > GZ_ROLE_NONE && req->user.role < r->role) {
+        gz_respond_error(req, resp, 403,
+                         r->role == GZ_ROLE_ADMIN
+                             ? "Only an admin can do that."
+                             : "Only an editor or admin can do that.");
+        return 403;
+    }
+    if (unsafe && cross_origin(req)) {
+        gz_respond_error(req, resp, 403,
+                         "This form was sent from another site, so it was "
+                         "refused.");
+        return 403;
+    }
+    if (unsafe && (r->flags & GZ_R_CSRF)) {
+        const char *token = json_string_value(json_object_get(req->form, "csrf"));
+        if (!token)
+            token = gz_req_header(req, "X-CSRF-Token");
+        if (!req->have_user || !token || strlen(token) != 64 ||
+            sodium_memcmp(token, req->user.csrf, 64) != 0) {
+            gz_respond_error(req, resp, 403,
+                             "The form has expired or did not come from this "
+                             "site. Reload the page and try again.");
+            return 403;
+        }
+    }
+    int st = upload_finish(req);
+    if (st) {
+        gz_respond_error(req, resp, st,
+                         st == 415 ? "Only JPEG, PNG, WebP and GIF images "
+                                     "are accepted."
+                         : st == 413 ? "The file is larger than the upload "
+                                       "limit."
+                                     : NULL);
+        return st;
+    }
+    return 0;
+}
+
 static enum MHD_Result answer(struct gz_req *req)
 {
     struct gz_resp resp = {0};
@@ -752,7 +1057,7 @@ static enum MHD_Result answer(struct gz_req *req)
     }
     const struct gz_route *r = req->route;
     /* The page cache: anonymous GET/HEAD of cacheable routes. */
-    if (r && (r->flags & GZ_R_CACHEABLE) && req->app->cache &&
+    if ((r->flags & GZ_R_CACHEABLE) && req->app->cache &&
         strlen(req->uri) < 1000) {
         struct gz_db *db = gz_req_db(req);
         if (db && gz_store_content_version(db, &version, &changed_at) == 0) {
@@ -765,6 +1070,8 @@ static enum MHD_Result answer(struct gz_req *req)
             atomic_fetch_add(&m_cache_misses, 1);
         }
     }
+    if (guard(req, &resp) != 0)
+        goto send;
     int status = r->handler(req, &resp);
     if (status >= 400) {
         error_resp(req, &resp, status, NULL);
@@ -820,6 +1127,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         req->body_limit = req->route->body_limit
                               ? req->route->body_limit
                               : app->cfg.max_form_bytes;
+        if (req->route->flags & GZ_R_UPLOAD)
+            req->body_limit += app->cfg.max_upload_bytes;
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -888,6 +1197,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     }
     if (req->pp)
         MHD_destroy_post_processor(req->pp);
+    if (req->upload_file)
+        fclose(req->upload_file);
+    if (req->upload.tmp_path[0])
+        unlink(req->upload.tmp_path); /* not taken by the handler */
     json_decref(req->form);
     json_decref(req->query);
     json_decref(req->site);
@@ -1040,6 +1353,8 @@ int gz_server_run(struct gz_app *app)
 
     pthread_t bg;
     int bg_ok = pthread_create(&bg, NULL, background, app) == 0;
+    if (gz_mail_start(app) != 0)
+        gz_log_err(1107, "the mail sender did not start; mail stays queued");
     int sig = 0;
     sigwait(&stop_set, &sig);
     gz_log_info(1104, "%s: shutting down, finishing requests in flight",
@@ -1053,6 +1368,7 @@ int gz_server_run(struct gz_app *app)
     pthread_mutex_unlock(&bg_lock);
     if (bg_ok)
         pthread_join(bg, NULL);
+    gz_mail_stop();
     close_all_dbs();
     cache_free(app->cache);
     app->cache = NULL;

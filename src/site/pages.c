@@ -47,9 +47,9 @@ static void set_abs(json_t *o, const char *key, struct gz_req *req,
 }
 
 /* Adds site, assets and page to model. title NULL: the site title alone. */
-static void page_common(struct gz_req *req, json_t *model, json_t *settings,
-                        const char *title, const char *description,
-                        const char *og_type, const char *body_class)
+void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
+                         const char *title, const char *description,
+                         const char *og_type, const char *body_class)
 {
     struct gz_app *app = gz_req_app(req);
     struct gz_db *db = gz_req_db(req);
@@ -224,7 +224,7 @@ int gz_page_site_home(struct gz_req *req, struct gz_resp *resp)
 {
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
-    page_common(req, model, settings, NULL, NULL, "website", "home");
+    gz_site_page_common(req, model, settings, NULL, NULL, "website", "home");
     int rc = story_list_page(req, resp, "home", model, settings, NULL, NULL,
                              "/");
     json_decref(model);
@@ -330,7 +330,7 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
         return err == GZ_ENOTFOUND ? 404 : 500;
     json_t *settings = gz_store_settings_load(db);
     json_t *model = json_object();
-    page_common(req, model, settings,
+    gz_site_page_common(req, model, settings,
                 json_string_value(json_object_get(a, "title")),
                 json_string_value(json_object_get(a, "excerpt")), "article",
                 "article");
@@ -377,7 +377,7 @@ int gz_page_site_tag(struct gz_req *req, struct gz_resp *resp)
         return err == GZ_ENOTFOUND ? 404 : 500;
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
-    page_common(req, model, settings,
+    gz_site_page_common(req, model, settings,
                 json_string_value(json_object_get(tag, "name")),
                 json_string_value(json_object_get(tag, "description")),
                 "website", "tag");
@@ -402,7 +402,7 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
         return err == GZ_ENOTFOUND ? 404 : 500;
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
-    page_common(req, model, settings,
+    gz_site_page_common(req, model, settings,
                 json_string_value(json_object_get(author, "name")),
                 json_string_value(json_object_get(author, "bio")), "profile",
                 "author");
@@ -436,7 +436,7 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
         return 0;
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
-    page_common(req, model, settings, q && *q ? "Search" : "Search", NULL,
+    gz_site_page_common(req, model, settings, q && *q ? "Search" : "Search", NULL,
                 "website", "search");
     json_object_set_new(json_object_get(model, "page"), "noindex",
                         json_true());
@@ -538,7 +538,7 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
             tagobj ? json_string_value(json_object_get(tagobj, "url")) : "/");
     set_abs(feedobj, "self_url", req, settings, gz_req_path(req));
     json_t *model = json_pack("{s:o, s:o}", "feed", feedobj, "items", items);
-    page_common(req, model, settings, NULL, NULL, "website", "feed");
+    gz_site_page_common(req, model, settings, NULL, NULL, "website", "feed");
     int rc = gz_resp_page(req, resp, "rss", model);
     resp->content_type = "application/rss+xml; charset=utf-8";
     json_decref(model);
@@ -640,6 +640,29 @@ int gz_page_site_favicon(struct gz_req *req, struct gz_resp *resp)
     return rc;
 }
 
+int gz_site_message(struct gz_req *req, struct gz_resp *resp, int status,
+                    const char *title, const char *body,
+                    const char *back_url, const char *back_label)
+{
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    gz_site_page_common(req, model, settings, title, body, "website",
+                        "message");
+    json_object_set_new(json_object_get(model, "page"), "noindex",
+                        json_true());
+    json_object_set_new(model, "message",
+                        json_pack("{s:s, s:s, s:s, s:s}", "title", title,
+                                  "body", body, "back_url",
+                                  back_url ? back_url : "/", "back_label",
+                                  back_label ? back_label : "Back to the "
+                                                            "front page"));
+    int rc = respond(req, resp, "message", model);
+    resp->status = status;
+    json_decref(model);
+    json_decref(settings);
+    return rc;
+}
+
 /* ---- errors ----------------------------------------------------------- */
 
 static const struct {
@@ -706,7 +729,7 @@ void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,
     json_t *settings = db ? gz_store_settings_load(db)
                           : json_pack("{s:s, s:s}", "title", "Gazette",
                                       "description", "");
-    page_common(req, model, settings, errors[k - 1].title, msg, "website",
+    gz_site_page_common(req, model, settings, errors[k - 1].title, msg, "website",
                 "error");
     json_object_set_new(json_object_get(model, "page"), "noindex",
                         json_true());

@@ -80,6 +80,19 @@ static const struct key keys[] = {
         "FULL (every answered write survives power loss) or NORMAL"),
     INT("site", "page_size", "GAZETTE_PAGE_SIZE", page_size, 1, 100,
         "stories per page on home, tag, author and search pages"),
+    STR("mail", "smtp_url", "GAZETTE_SMTP_URL", smtp_url,
+        "SMTP server as smtp://host:port or smtps://host:port; empty: mail "
+        "is recorded in the outbox and logged, not sent"),
+    BOOL("mail", "smtp_starttls", "GAZETTE_SMTP_STARTTLS", smtp_starttls,
+         "require STARTTLS on smtp:// connections"),
+    STR("mail", "smtp_user", "GAZETTE_SMTP_USER", smtp_user,
+        "SMTP user name (empty: no authentication)"),
+    STR("mail", "smtp_password", "GAZETTE_SMTP_PASSWORD", smtp_password,
+        "SMTP password"),
+    STR("mail", "from", "GAZETTE_MAIL_FROM", mail_from,
+        "the From: address of Gazette's mail"),
+    INT("mail", "max_tries", "GAZETTE_MAIL_MAX_TRIES", mail_max_tries, 1, 100,
+        "delivery attempts before a message is marked failed"),
     BOOL("log", "access_log", "GAZETTE_ACCESS_LOG", access_log,
          "one line per request on stdout"),
 };
@@ -107,6 +120,8 @@ void gz_config_defaults(struct gz_config *cfg)
     snprintf(cfg->synchronous, sizeof cfg->synchronous, "FULL");
     cfg->page_size = 15;
     cfg->access_log = 1;
+    snprintf(cfg->mail_from, sizeof cfg->mail_from, "gazette@localhost");
+    cfg->mail_max_tries = 8;
 }
 
 static const struct key *find_key(const char *section, const char *name)

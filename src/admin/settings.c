@@ -1,0 +1,17 @@
+/* Placeholder: not built yet; answers 404. */
+#include "gazette/admin.h"
+
+int gz_page_admin_settings(struct gz_req *req, struct gz_resp *resp)
+{
+    (void)req;
+    (void)resp;
+    return 404;
+}
+
+int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
+{
+    (void)req;
+    (void)resp;
+    return 404;
+}
+

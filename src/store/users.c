@@ -1,0 +1,251 @@
+/*
+ * users.c - accounts and sessions: Argon2id password hashes (libsodium
+ * crypto_pwhash_str), random session tokens stored only as their SHA-256,
+ * a CSRF token per session, expiry.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gazette/html.h"
+#include "internal.h"
+
+void gz_store_token_hash(const char *token, char out[static 65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    gz_hex(h, sizeof h, out);
+}
+
+static long long count(struct gz_db *db, sqlite3_stmt *st)
+{
+    if (!st)
+        return 0;
+    long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+                                                 : 0;
+    sqlite3_reset(st);
+    return n;
+}
+
+long long gz_store_login_users(struct gz_db *db)
+{
+    return count(db, gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users"
+                                           " WHERE password_hash IS NOT NULL"
+                                           " AND disabled = 0")));
+}
+
+long long gz_store_admin_count(struct gz_db *db)
+{
+    return count(db, gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users"
+                                           " WHERE password_hash IS NOT NULL"
+                                           " AND disabled = 0"
+                                           " AND role = 'admin'")));
+}
+
+static int email_ok(const char *e)
+{
+    size_t n = strlen(e);
+    const char *at = strchr(e, '@');
+    return n >= 3 && n <= 254 && at && at != e && at[1] && !strchr(at + 1, '@') &&
+           !strpbrk(e, " \t\r\n<>\"',;()[]\\") && gz_utf8_valid_text(e, n);
+}
+
+int gz_store_user_create(struct gz_db *db, const char *email,
+                         const char *name, const char *role,
+                         const char *password, long long *id, char *err,
+                         size_t errlen, const char **field)
+{
+    size_t nl = strlen(name), pl = strlen(password);
+    *field = NULL;
+    if (!email_ok(email)) {
+        *field = "email";
+        snprintf(err, errlen, "Enter a valid email address.");
+        return GZ_EINVAL;
+    }
+    if (nl == 0 || !gz_utf8_valid_text(name, nl) || gz_utf8_len(name, nl) > 80 ||
+        strpbrk(name, "\r\n")) {
+        *field = "name";
+        snprintf(err, errlen, "Enter a name of 1 to 80 characters.");
+        return GZ_EINVAL;
+    }
+    if (strcmp(role, "admin") && strcmp(role, "editor") &&
+        strcmp(role, "author")) {
+        *field = "role";
+        snprintf(err, errlen, "Choose admin, editor or author.");
+        return GZ_EINVAL;
+    }
+    if (pl < 10 || pl > 1024) {
+        *field = "password";
+        snprintf(err, errlen, "Use a password of at least 10 characters.");
+        return GZ_EINVAL;
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password, pl, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        snprintf(err, errlen, "Out of memory while hashing the password.");
+        return GZ_ENOMEM;
+    }
+    /* An author known from an import, without a password, becomes a real
+     * account; an account that can already sign in is a conflict. */
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT id, password_hash IS NOT NULL FROM users"
+                   " WHERE email = ?1"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, email);
+    long long existing = 0;
+    int has_pw = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        existing = sqlite3_column_int64(st, 0);
+        has_pw = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    if (existing && has_pw) {
+        *field = "email";
+        snprintf(err, errlen, "A user with this email already exists.");
+        return GZ_ECONFLICT;
+    }
+    if (existing) {
+        st = gz_db_stmt(db, GZ_SQL("UPDATE users SET password_hash = ?2,"
+                                   " role = ?3, name = ?4, disabled = 0"
+                                   " WHERE id = ?1"));
+        if (!st)
+            return GZ_EDB;
+        sqlite3_bind_int64(st, 1, existing);
+        gz_bind_text(st, 2, hash);
+        gz_bind_text(st, 3, role);
+        gz_bind_text(st, 4, name);
+        int rc = gz_db_exec_stmt(db, st);
+        *id = existing;
+        return rc;
+    }
+    char base[96], slug[112];
+    gz_slugify(name, base, sizeof base);
+    snprintf(slug, sizeof slug, "%s", base);
+    for (int n = 2; n < 1000; n++) {
+        st = gz_db_stmt(db, GZ_SQL("SELECT 1 FROM users WHERE slug = ?1"));
+        if (!st)
+            return GZ_EDB;
+        gz_bind_text(st, 1, slug);
+        int taken = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        if (!taken)
+            break;
+        snprintf(slug, sizeof slug, "%s-%d", base, n);
+    }
+    st = gz_db_stmt(db, GZ_SQL("INSERT INTO users (email, name, slug, role,"
+                               " password_hash, created_at)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, unixepoch())"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, email);
+    gz_bind_text(st, 2, name);
+    gz_bind_text(st, 3, slug);
+    gz_bind_text(st, 4, role);
+    gz_bind_text(st, 5, hash);
+    int rc = gz_db_exec_stmt(db, st);
+    if (rc == GZ_ECONFLICT) {
+        *field = "email";
+        snprintf(err, errlen, "A user with this email already exists.");
+        return rc;
+    }
+    *id = sqlite3_last_insert_rowid(db->h);
+    return rc;
+}
+
+long long gz_store_user_verify(struct gz_db *db, const char *email,
+                               const char *password)
+{
+    /* A hash to verify against when the email is unknown, so that an
+     * unknown address takes as long as a wrong password. */
+    static char dummy[crypto_pwhash_STRBYTES];
+    static int have_dummy;
+    if (!have_dummy) {
+        if (crypto_pwhash_str(dummy, "not a password", 14,
+                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0)
+            have_dummy = 1;
+    }
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT id, password_hash, disabled FROM users"
+                   " WHERE email = ?1 AND password_hash IS NOT NULL"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, email);
+    char hash[crypto_pwhash_STRBYTES] = "";
+    long long id = 0;
+    int disabled = 1;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        snprintf(hash, sizeof hash, "%s", gz_col_text(st, 1));
+        disabled = sqlite3_column_int(st, 2);
+    }
+    sqlite3_reset(st);
+    int ok = crypto_pwhash_str_verify(id ? hash : dummy, password,
+                                      strlen(password)) == 0;
+    return ok && id && !disabled ? id : 0;
+}
+
+int gz_store_session_create(struct gz_db *db, long long user_id, int ttl,
+                            char token[static 65])
+{
+    char csrf[65], hash[65];
+    if (gz_random_token(token) != 0 || gz_random_token(csrf) != 0)
+        return GZ_EIO;
+    gz_store_token_hash(token, hash);
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("INSERT INTO sessions (token_hash, user_id, csrf,"
+                   " created_at, expires_at)"
+                   " VALUES (?1, ?2, ?3, unixepoch(), unixepoch() + ?4)"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, hash);
+    sqlite3_bind_int64(st, 2, user_id);
+    gz_bind_text(st, 3, csrf);
+    sqlite3_bind_int(st, 4, ttl);
+    int rc = gz_db_exec_stmt(db, st);
+    /* Expired sessions are swept as new ones start. */
+    st = gz_db_stmt(db, GZ_SQL("DELETE FROM sessions"
+                               " WHERE expires_at < unixepoch()"));
+    if (st)
+        gz_db_exec_stmt(db, st);
+    return rc;
+}
+
+int gz_store_session_get(struct gz_db *db, const char *token,
+                         struct gz_session_user *out)
+{
+    char hash[65];
+    gz_store_token_hash(token, hash);
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT u.id, u.email, u.name, u.slug, u.role, s.csrf"
+                   " FROM sessions s JOIN users u ON u.id = s.user_id"
+                   " WHERE s.token_hash = ?1 AND s.expires_at > unixepoch()"
+                   " AND u.disabled = 0 AND u.password_hash IS NOT NULL"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, hash);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->email, sizeof out->email, "%s", gz_col_text(st, 1));
+        snprintf(out->name, sizeof out->name, "%s", gz_col_text(st, 2));
+        snprintf(out->slug, sizeof out->slug, "%s", gz_col_text(st, 3));
+        snprintf(out->role, sizeof out->role, "%s", gz_col_text(st, 4));
+        snprintf(out->csrf, sizeof out->csrf, "%s", gz_col_text(st, 5));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
+}
+
+int gz_store_session_delete(struct gz_db *db, const char *token)
+{
+    char hash[65];
+    gz_store_token_hash(token, hash);
+    sqlite3_stmt *st =
+        gz_db_stmt(db, GZ_SQL("DELETE FROM sessions WHERE token_hash = ?1"));
+    if (!st)
+        return GZ_EDB;
+    gz_bind_text(st, 1, hash);
+    return gz_db_exec_stmt(db, st);
+}
