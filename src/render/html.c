@@ -7,44 +7,52 @@
 
 #include "gazette/html.h"
 
-int gz_html_escape(struct gz_buf *out, const char *s, size_t n)
+/* Appends s[0..n), replacing each byte that has a replacement in `rep`. */
+static int escape_with(struct gz_buf *out, const char *s, size_t n,
+                       const char *(*rep)(char c))
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        default: continue;
-        }
-        if (gz_buf_append(out, s + start, i - start) ||
-            gz_buf_puts(out, rep))
+        const char *r = rep(s[i]);
+        if (!r)
+            continue;
+        if (gz_buf_append(out, s + start, i - start) || gz_buf_puts(out, r))
             return GZ_ENOMEM;
         start = i + 1;
     }
     return gz_buf_append(out, s + start, n - start);
 }
 
+static const char *html_rep(char c)
+{
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return NULL;
+    }
+}
+
+static const char *json_html_rep(char c)
+{
+    switch (c) {
+    case '<': return "\\u003c";
+    case '>': return "\\u003e";
+    case '&': return "\\u0026";
+    default: return NULL;
+    }
+}
+
+int gz_html_escape(struct gz_buf *out, const char *s, size_t n)
+{
+    return escape_with(out, s, n, html_rep);
+}
+
 int gz_json_in_html(struct gz_buf *out, const char *s, size_t n)
 {
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *rep;
-        switch (s[i]) {
-        case '<': rep = "\\u003c"; break;
-        case '>': rep = "\\u003e"; break;
-        case '&': rep = "\\u0026"; break;
-        default: continue;
-        }
-        if (gz_buf_append(out, s + start, i - start) ||
-            gz_buf_puts(out, rep))
-            return GZ_ENOMEM;
-        start = i + 1;
-    }
-    return gz_buf_append(out, s + start, n - start);
+    return escape_with(out, s, n, json_html_rep);
 }
 
 int gz_url_encode(struct gz_buf *out, const char *s, size_t n)
@@ -130,19 +138,22 @@ void gz_slugify(const char *text, char *out, size_t outlen)
 {
     size_t o = 0, max = outlen - 1 < 80 ? outlen - 1 : 80;
     int dash = 0;
-    for (const char *p = text; *p && o < max; p++) {
+    for (const char *p = text; *p; p++) {
         char c = *p;
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
         if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            if (dash && o > 0 && o < max - 1)
+            /* A word's dash and first letter go in together or not at
+             * all, so the cut never glues two words into one. */
+            size_t need = (dash && o > 0) ? 2 : 1;
+            if (o + need > max)
+                break;
+            if (need == 2)
                 out[o++] = '-';
             dash = 0;
             out[o++] = c;
-        } else if (c == '\'' || c == '\x27') {
-            /* "Putin's" -> "putins" */
-        } else {
-            dash = 1;
+        } else if (c != '\'') {
+            dash = 1; /* "Putin's" -> "putins": apostrophes vanish */
         }
     }
     while (o > 0 && out[o - 1] == '-')

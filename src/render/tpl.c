@@ -34,6 +34,11 @@
  * Together they bound the C stack a render can use. */
 #define MAX_DEPTH 64
 
+/* Work and output one render may take (a big page needs well under a
+ * tenth of either); past them gz_tpl_render fails with GZ_ENOMEM. */
+#define MAX_STEPS 10000000UL
+#define MAX_OUTPUT ((size_t)64 << 20)
+
 /* The CLI registers the main template under a name no partial file can
  * take, since a file name cannot contain '/'. */
 #define CLI_MAIN "/main"
@@ -626,73 +631,82 @@ static int put_indent(struct gz_buf *out, const struct indent *ind)
     return gz_buf_append(out, ind->s, ind->n);
 }
 
-static int render(const struct gz_tpl_set *set, const struct tpl *t,
-                  size_t i, size_t end, const struct ctx *c,
-                  const struct indent *ind, int depth, struct gz_buf *out);
+/* One render call: what every level needs, and the work done so far. */
+struct run {
+    const struct gz_tpl_set *set;
+    struct gz_buf *out;
+    size_t start;        /* out->len before this render */
+    unsigned long steps; /* instructions executed */
+};
 
-static int section(const struct gz_tpl_set *set, const struct tpl *t,
-                   size_t i, const struct ctx *c, const struct indent *ind,
-                   int depth, struct gz_buf *out)
+static int render(struct run *r, const struct tpl *t, size_t i, size_t end,
+                  const struct ctx *c, const struct indent *ind, int depth);
+
+static int section(struct run *r, const struct tpl *t, size_t i,
+                   const struct ctx *c, const struct indent *ind, int depth)
 {
     const struct ins *in = &t->ins[i];
     json_t *v = lookup(c, t->pool + in->off, in->nparts);
     if (in->op == OP_INVERTED)
-        return truthy(v) ? 0 : render(set, t, i + 1, in->end, c, ind,
-                                      depth, out);
+        return truthy(v) ? 0 : render(r, t, i + 1, in->end, c, ind, depth);
     if (!truthy(v))
         return 0;
     struct ctx sub = {v, c};
     if (!json_is_array(v))
-        return render(set, t, i + 1, in->end, &sub, ind, depth, out);
+        return render(r, t, i + 1, in->end, &sub, ind, depth);
     for (size_t k = 0; k < json_array_size(v); k++) {
         sub.v = json_array_get(v, k);
-        int rc = render(set, t, i + 1, in->end, &sub, ind, depth, out);
+        int rc = render(r, t, i + 1, in->end, &sub, ind, depth);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-static int partial(const struct gz_tpl_set *set, const struct tpl *t,
-                   const struct ins *in, const struct ctx *c,
-                   const struct indent *ind, int depth, struct gz_buf *out)
+static int partial(struct run *r, const struct tpl *t, const struct ins *in,
+                   const struct ctx *c, const struct indent *ind, int depth)
 {
-    const struct tpl *pt = find(set, t->pool + in->off);
+    const struct tpl *pt = find(r->set, t->pool + in->off);
     /* Past the limit a (self-)recursive partial quietly renders nothing. */
     if (!pt || depth >= MAX_DEPTH)
         return 0;
     /* Only a standalone tag indents; an inline one starts a fresh chain. */
     struct indent sub = {t->pool + in->ind, in->nind, ind};
-    return render(set, pt, 0, pt->n, c, in->standalone ? &sub : NULL,
-                  depth + 1, out);
+    return render(r, pt, 0, pt->n, c, in->standalone ? &sub : NULL,
+                  depth + 1);
 }
 
-static int render(const struct gz_tpl_set *set, const struct tpl *t,
-                  size_t i, size_t end, const struct ctx *c,
-                  const struct indent *ind, int depth, struct gz_buf *out)
+static int render(struct run *r, const struct tpl *t, size_t i, size_t end,
+                  const struct ctx *c, const struct indent *ind, int depth)
 {
     int rc = 0;
     for (; rc == 0 && i < end; i++) {
         const struct ins *in = &t->ins[i];
+        /* SECURITY: the depth limit does not bound the work: a section
+         * whose name resolves again further up the stack ({{#a}} inside
+         * {{#a}}, or a tree partial whose leaves lack the child list)
+         * multiplies it per level. Give up instead of hanging a thread. */
+        if (++r->steps > MAX_STEPS || r->out->len - r->start > MAX_OUTPUT)
+            return GZ_ENOMEM;
         switch (in->op) {
         case OP_TEXT:
-            rc = gz_buf_append(out, t->pool + in->off, in->len);
+            rc = gz_buf_append(r->out, t->pool + in->off, in->len);
             break;
         case OP_INDENT:
-            rc = put_indent(out, ind);
+            rc = put_indent(r->out, ind);
             break;
         case OP_ESC:
         case OP_RAW:
-            rc = put_value(out, lookup(c, t->pool + in->off, in->nparts),
+            rc = put_value(r->out, lookup(c, t->pool + in->off, in->nparts),
                            in->op == OP_ESC);
             break;
         case OP_SECTION:
         case OP_INVERTED:
-            rc = section(set, t, i, c, ind, depth, out);
+            rc = section(r, t, i, c, ind, depth);
             i = in->end - 1;
             break;
         case OP_PARTIAL:
-            rc = partial(set, t, in, c, ind, depth, out);
+            rc = partial(r, t, in, c, ind, depth);
             break;
         }
     }
@@ -706,11 +720,12 @@ int gz_tpl_render(const struct gz_tpl_set *set, const char *name,
     if (!t)
         return GZ_ENOTFOUND;
     struct ctx root = {data, NULL};
+    struct run r = {set, out, out->len, 0};
     /* NOTE: appending nothing still NUL-terminates an empty buffer, so
      * gz_buf_cstr works even when the template renders nothing. */
     if (gz_buf_append(out, "", 0) != 0)
         return GZ_ENOMEM;
-    return render(set, t, 0, t->n, &root, NULL, 1, out);
+    return render(&r, t, 0, t->n, &root, NULL, 1);
 }
 
 /* ---- gazette render --------------------------------------------------- */
@@ -738,8 +753,11 @@ int gz_tpl_cli_render(const char *tpl_path, const char *data_path,
             snprintf(err, sizeof err, "%s: %s", data_path, jerr.text);
         goto out;
     }
-    if (gz_tpl_render(set, CLI_MAIN, data, &out) != 0)
+    if (gz_tpl_render(set, CLI_MAIN, data, &out) != 0) {
+        snprintf(err, sizeof err, "%s: out of memory or over the work limit",
+                 tpl_path);
         goto out;
+    }
     if (fwrite(out.data, 1, out.len, stdout) != out.len ||
         fflush(stdout) != 0) {
         snprintf(err, sizeof err, "stdout: %s", strerror(errno));

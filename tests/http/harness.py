@@ -356,7 +356,7 @@ class Gazette:
             if f:
                 f.close()
 
-    def signal(self, sig):
+    def send_signal(self, sig):
         self.proc.send_signal(sig)
 
     def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT):
@@ -546,8 +546,82 @@ def routes_table():
                        capture_output=True, text=True, timeout=20)
     out = []
     for line in p.stdout.splitlines():
-        m = re.match(r"^([A-Z, ]+?)\s{2,}(/\S*)", line)
+        m = re.match(r"^([A-Z]+(?:, [A-Z]+)*)\s+(/\S*)", line)
         if m:
             out.append(({x.strip() for x in m.group(1).split(",")},
                         m.group(2)))
     return out
+
+
+# ---- what the data says the site should show ---------------------------------
+
+class Content:
+    """Demo content plus fixtures, merged the way `gazette import` merges
+    them (by slug), to compute what pages must show."""
+
+    def __init__(self, fixtures=(), demo=True):
+        docs = []
+        if demo:
+            with open(os.path.join(ROOT, "demo", "demo.json"),
+                      encoding="utf-8") as f:
+                docs.append(json.load(f))
+        for name in fixtures:
+            with open(name if os.path.isabs(name) else fixture(name),
+                      encoding="utf-8") as f:
+                docs.append(json.load(f))
+        self.settings, self.authors, self.tags, self.articles = {}, {}, {}, {}
+        for d in docs:
+            self.settings.update(d.get("settings") or {})
+            for kind in ("authors", "tags", "articles"):
+                for item in d.get(kind) or []:
+                    getattr(self, kind)[item["slug"]] = item
+
+    @property
+    def site_title(self):
+        return self.settings.get("title", "Gazette")
+
+    @property
+    def published(self):
+        """Published stories, newest first (as the site orders them)."""
+        arts = [a for a in self.articles.values()
+                if a.get("status") == "published"]
+        return sorted(arts, key=lambda a: a["published_at"], reverse=True)
+
+    @property
+    def unpublished(self):
+        return [a for a in self.articles.values()
+                if a.get("status") != "published"]
+
+    def with_tag(self, slug):
+        return [a for a in self.published if slug in a.get("tags", [])]
+
+    def by_author(self, slug):
+        return [a for a in self.published if a.get("author") == slug]
+
+    def tags_in_use(self):
+        return sorted({t for a in self.published for t in a.get("tags", [])})
+
+    def authors_in_use(self):
+        return sorted({a["author"] for a in self.published})
+
+    @staticmethod
+    def approved_comments(article):
+        """Approved comments and approved replies of approved comments."""
+        out = []
+        for c in article.get("comments") or []:
+            if c.get("status", "approved") != "approved":
+                continue
+            out.append(c)
+            out += [r for r in c.get("replies") or []
+                    if r.get("status", "approved") == "approved"]
+        return out
+
+
+def norm_text(s):
+    """Text as a reader sees it, whatever typographic quotes or dashes
+    Markdown's smart punctuation made, and with spaces collapsed."""
+    for a, b in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'),
+                 ("\u201d", '"'), ("\u2013", "-"), ("\u2014", "-"),
+                 ("\u2026", "...")):
+        s = s.replace(a, b)
+    return " ".join(s.split())

@@ -432,6 +432,56 @@ static void recursion_limit(void **state)
     gz_tpl_set_free(set);
 }
 
+/* Output that multiplies per level (a name that resolves again further up
+ * the stack) is cut off by the work and output limits, not rendered for
+ * hours: GZ_ENOMEM, fast. A large but sane page still renders. */
+static void work_limits(void **state)
+{
+    struct gz_tpl_set *set = gz_tpl_set_new();
+    const char *boom = "{{#a}}<{{>boom}}{{>boom}}>{{/a}}";
+    const char *tree = "{{n}}{{#kids}}{{>tree}}{{/kids}}";
+    const char *big = "{{#l}}{{{s}}}{{/l}}";
+    assert_int_equal(gz_tpl_add(set, "boom", NULL, boom, strlen(boom), NULL,
+                                0), 0);
+    assert_int_equal(gz_tpl_add(set, "tree", NULL, tree, strlen(tree), NULL,
+                                0), 0);
+    assert_int_equal(gz_tpl_add(set, "big", NULL, big, strlen(big), NULL, 0),
+                     0);
+    struct gz_buf out = {0};
+    json_t *data = json_pack("{s:[i,i,i]}", "a", 1, 2, 3);
+    assert_int_equal(gz_tpl_render(set, "boom", data, &out), GZ_ENOMEM);
+    json_decref(data);
+
+    /* Leaves without "kids" find their parent's list: a classic theme
+     * mistake that recurses with fan-out 2 down to the depth limit. */
+    data = json_loads("{\"n\": 1, \"kids\": [{\"n\": 2}, {\"n\": 3}]}",
+                      0, NULL);
+    gz_buf_reset(&out);
+    assert_int_equal(gz_tpl_render(set, "tree", data, &out), GZ_ENOMEM);
+    json_decref(data);
+
+    /* 1 MiB per item: 16 items render, 100 are over 64 MiB. */
+    char *mb = malloc(1 << 20);
+    assert_non_null(mb);
+    memset(mb, 'x', 1 << 20);
+    json_t *s = json_stringn(mb, 1 << 20), *l = json_array();
+    for (int i = 0; i < 100; i++)
+        json_array_append_new(l, json_integer(i));
+    data = json_pack("{s:o, s:o}", "s", s, "l", l);
+    gz_buf_reset(&out);
+    assert_int_equal(gz_tpl_render(set, "big", data, &out), GZ_ENOMEM);
+    while (json_array_size(l) > 16)
+        json_array_remove(l, 0);
+    gz_buf_reset(&out);
+    assert_int_equal(gz_tpl_render(set, "big", data, &out), 0);
+    assert_int_equal(out.len, (size_t)16 << 20);
+    assert_memory_equal(out.data + out.len - 3, "xxx", 3);
+    json_decref(data);
+    free(mb);
+    gz_buf_free(&out);
+    gz_tpl_set_free(set);
+}
+
 /* ---- the set API ------------------------------------------------------ */
 
 static void set_api(void **state)
@@ -734,6 +784,7 @@ int main(void)
         cmocka_unit_test(error_buffer_edge_cases),
         cmocka_unit_test(error_keeps_old_template),
         cmocka_unit_test(recursion_limit),
+        cmocka_unit_test(work_limits),
         cmocka_unit_test(set_api),
         cmocka_unit_test(format_real),
         cmocka_unit_test(add_dir),
