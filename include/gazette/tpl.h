@@ -56,6 +56,9 @@ int gz_tpl_has(const struct gz_tpl_set *set, const char *name);
  * `out`. Partials ({{> p}}) are looked up in the same set by name; a missing
  * partial renders as empty, as the spec says. Recursion is bounded (depth
  * 64) so a self-including partial cannot overflow the stack.
+ * A render that runs away (more than 10 million steps or 64 MiB of
+ * output, e.g. a recursive partial over a context that never ends) stops
+ * with GZ_ENOMEM, so a bad template cannot take the server down.
  * Returns 0, GZ_ENOTFOUND if `name` is not in the set, GZ_ENOMEM.
  * Thread-safe for concurrent renders on the same set.
  */

@@ -84,11 +84,11 @@ struct open_section {
 
 struct parser {
     const char *src;
-    size_t len, pos;      /* pos: first byte not yet turned into output */
+    size_t len, pos; /* pos: first byte not yet turned into output */
     const char *origin;
     const char *otag, *ctag; /* current delimiters (point into src) */
     size_t olen, clen;
-    int bol;              /* at a line start: next output needs OP_INDENT */
+    int bol; /* at a line start: next output needs OP_INDENT */
     struct gz_buf pool;
     struct ins *ins;
     size_t n, cap;
@@ -100,7 +100,7 @@ struct parser {
 
 /* A tag as read from the source: [tag, end) is "{{...}}" with delimiters. */
 struct tag {
-    char type;         /* 0 for a variable, else one of # ^ / ! > = & { */
+    char type; /* 0 for a variable, else one of # ^ / ! > = & { */
     size_t tag, end;
     size_t name, nlen; /* trimmed contents */
 };
@@ -193,8 +193,7 @@ static int add_name(struct parser *p, struct ins *in, const struct tag *t,
     const char *s = p->src + t->name;
     for (size_t i = 0; i < t->nlen; i++)
         if (is_ws(s[i]))
-            return fail(p, t->tag, "invalid tag name '%.*s'", (int)t->nlen,
-                        s);
+            return fail(p, t->tag, "invalid tag name '%.*s'", (int)t->nlen, s);
     in->off = (uint32_t)p->pool.len;
     in->len = (uint32_t)t->nlen;
     in->nparts = 1;
@@ -205,8 +204,8 @@ static int add_name(struct parser *p, struct ins *in, const struct tag *t,
             if (i < t->nlen && s[i] != '.')
                 continue;
             if (i == 0 || s[i - 1] == '.')
-                return fail(p, t->tag, "invalid tag name '%.*s'",
-                            (int)t->nlen, s);
+                return fail(p, t->tag, "invalid tag name '%.*s'", (int)t->nlen,
+                            s);
             if (i < t->nlen)
                 in->nparts++;
         }
@@ -289,8 +288,8 @@ static int set_delimiters(struct parser *p, const struct tag *t)
 
 /* Turns one tag into instructions. `indent` is the whitespace before a
  * standalone tag, NULL when the tag shares its line with other output. */
-static int handle_tag(struct parser *p, const struct tag *t,
-                      const char *indent, size_t nindent)
+static int handle_tag(struct parser *p, const struct tag *t, const char *indent,
+                      size_t nindent)
 {
     struct ins *in;
     int rc;
@@ -304,12 +303,11 @@ static int handle_tag(struct parser *p, const struct tag *t,
     case '#':
     case '^':
         if (p->depth == MAX_DEPTH)
-            return fail(p, t->tag, "sections nested deeper than %d",
-                        MAX_DEPTH);
+            return fail(p, t->tag, "sections nested deeper than %d", MAX_DEPTH);
         if (!(in = add_ins(p, t->type == '#' ? OP_SECTION : OP_INVERTED)))
             return GZ_ENOMEM;
-        p->open[p->depth++] = (struct open_section){p->n - 1, t->tag,
-                                                    t->name, t->nlen};
+        p->open[p->depth++] =
+            (struct open_section){p->n - 1, t->tag, t->name, t->nlen};
         return add_name(p, in, t, 1);
     case '/': {
         const char *name = p->src + t->name;
@@ -319,8 +317,7 @@ static int handle_tag(struct parser *p, const struct tag *t,
         struct open_section *o = &p->open[--p->depth];
         if (o->nlen != t->nlen || memcmp(p->src + o->name, name, t->nlen))
             return fail(p, t->tag, "closing tag '%.*s' does not match '%.*s'",
-                        (int)t->nlen, name, (int)o->nlen,
-                        p->src + o->name);
+                        (int)t->nlen, name, (int)o->nlen, p->src + o->name);
         p->ins[o->ins].end = (uint32_t)p->n;
         return 0;
     }
@@ -345,8 +342,8 @@ static int handle_tag(struct parser *p, const struct tag *t,
  * not a variable), returns 1 and sets *ls to the line start and *eol to the
  * start of the next line (past "\n" or "\r\n", or the end of the source).
  */
-static int standalone(const struct parser *p, const struct tag *t,
-                      size_t *ls, size_t *eol)
+static int standalone(const struct parser *p, const struct tag *t, size_t *ls,
+                      size_t *eol)
 {
     if (!t->type || t->type == '&' || t->type == '{')
         return 0;
@@ -444,9 +441,16 @@ int gz_tpl_add(struct gz_tpl_set *set, const char *name, const char *origin,
                const char *src, size_t len, char *err, size_t errlen)
 {
     struct parser p = {
-        .src = src, .len = len, .origin = origin ? origin : name,
-        .otag = "{{", .ctag = "}}", .olen = 2, .clen = 2, .bol = 1,
-        .err = err, .errlen = errlen,
+        .src = src,
+        .len = len,
+        .origin = origin ? origin : name,
+        .otag = "{{",
+        .ctag = "}}",
+        .olen = 2,
+        .clen = 2,
+        .bol = 1,
+        .err = err,
+        .errlen = errlen,
     };
     struct tpl t = {0};
     int rc;
@@ -672,8 +676,7 @@ static int partial(struct run *r, const struct tpl *t, const struct ins *in,
         return 0;
     /* Only a standalone tag indents; an inline one starts a fresh chain. */
     struct indent sub = {t->pool + in->ind, in->nind, ind};
-    return render(r, pt, 0, pt->n, c, in->standalone ? &sub : NULL,
-                  depth + 1);
+    return render(r, pt, 0, pt->n, c, in->standalone ? &sub : NULL, depth + 1);
 }
 
 static int render(struct run *r, const struct tpl *t, size_t i, size_t end,
@@ -713,8 +716,8 @@ static int render(struct run *r, const struct tpl *t, size_t i, size_t end,
     return rc;
 }
 
-int gz_tpl_render(const struct gz_tpl_set *set, const char *name,
-                  json_t *data, struct gz_buf *out)
+int gz_tpl_render(const struct gz_tpl_set *set, const char *name, json_t *data,
+                  struct gz_buf *out)
 {
     const struct tpl *t = find(set, name);
     if (!t)

@@ -45,6 +45,7 @@ int gz_buf_reserve(struct gz_buf *b, size_t extra)
         return GZ_ENOMEM;
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0'; /* terminated even before the first append */
     return 0;
 }
 

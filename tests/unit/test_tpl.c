@@ -11,10 +11,12 @@
  * shared set. Single-threaded except the pthread test; temp files live in a
  * mkdtemp directory that each test removes.
  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
+
+/* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
 #include <fcntl.h>
@@ -40,28 +42,30 @@ struct golden {
 };
 
 /* G: a row without partials; GP: partials as {name, source} pairs. */
+/* clang-format off */
 #define G(name, tpl, json, want) {name, tpl, json, want, {{NULL, NULL}}}
 #define GP(name, tpl, json, want, ...) {name, tpl, json, want, {__VA_ARGS__}}
+/* clang-format on */
 
 static const struct golden goldens[] = {
     /* Escaping: {{x}} escapes & < > " ' wherever the value comes from. */
     G("escape_all_five", "{{x}}", "{\"x\": \"& < > \\\" '\"}",
-     "&amp; &lt; &gt; &quot; &#39;"),
+      "&amp; &lt; &gt; &quot; &#39;"),
     G("xss_script", "<p>{{x}}</p>", "{\"x\": \"<script>alert(1)</script>\"}",
-     "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+      "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
     G("xss_attribute", "<a title=\"{{t}}\">",
-     "{\"t\": \"\\\"'><img src=x onerror=alert(1)>\"}",
-     "<a title=\"&quot;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;\">"),
+      "{\"t\": \"\\\"'><img src=x onerror=alert(1)>\"}",
+      "<a title=\"&quot;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;\">"),
     G("xss_dotted", "{{a.b}}", "{\"a\": {\"b\": \"<i>\"}}", "&lt;i&gt;"),
-    G("xss_implicit_iterator", "{{#l}}{{.}}{{/l}}",
-     "{\"l\": [\"<b>\", \"&\"]}", "&lt;b&gt;&amp;"),
+    G("xss_implicit_iterator", "{{#l}}{{.}}{{/l}}", "{\"l\": [\"<b>\", \"&\"]}",
+      "&lt;b&gt;&amp;"),
     GP("xss_in_partial", "{{>p}}", "{\"x\": \"<script>\"}", "&lt;script&gt;",
-     {"p", "{{x}}"}),
+       {"p", "{{x}}"}),
     G("escape_entities_again", "{{x}}", "{\"x\": \"&amp;\"}", "&amp;amp;"),
     G("no_reinterpolation", "{{x}}", "{\"x\": \"{{y}}\", \"y\": \"no\"}",
-     "{{y}}"),
+      "{{y}}"),
     G("utf8_passthrough", "{{x}}", "{\"x\": \"caf\\u00e9 \\u2603\"}",
-     "caf\xc3\xa9 \xe2\x98\x83"),
+      "caf\xc3\xa9 \xe2\x98\x83"),
     /* Raw output. */
     G("raw_triple", "{{{x}}}", "{\"x\": \"<b>&'</b>\"}", "<b>&'</b>"),
     G("raw_ampersand", "{{&x}}", "{\"x\": \"<b>\"}", "<b>"),
@@ -71,25 +75,24 @@ static const struct golden goldens[] = {
     /* Values. */
     G("integer", "{{n}}", "{\"n\": 42}", "42"),
     G("integer_negative", "{{n}}", "{\"n\": -7}", "-7"),
-    G("integer_big", "{{n}}", "{\"n\": 9007199254740993}",
-     "9007199254740993"),
+    G("integer_big", "{{n}}", "{\"n\": 9007199254740993}", "9007199254740993"),
     G("zero", "{{n}}", "{\"n\": 0}", "0"),
     G("real_short", "{{a}} {{b}} {{c}}", "{\"a\": 2.2, \"b\": 1.5, \"c\": 0.1}",
-     "2.2 1.5 0.1"),
+      "2.2 1.5 0.1"),
     G("real_sum_long", "{{x}}", "{\"x\": 0.30000000000000004}",
-     "0.30000000000000004"),
+      "0.30000000000000004"),
     G("real_whole", "{{x}}", "{\"x\": 100.0}", "100"),
     G("real_exponent", "{{x}}", "{\"x\": 1e21}", "1e+21"),
     G("bools", "{{t}} {{f}}", "{\"t\": true, \"f\": false}", "true false"),
     G("null_prints_nothing", "[{{x}}{{{x}}}{{&x}}]", "{\"x\": null}", "[]"),
     G("missing_prints_nothing", "[{{x}}{{{x}}}{{&x}}]", "{}", "[]"),
     G("containers_print_nothing", "[{{o}}{{l}}]",
-     "{\"o\": {\"a\": 1}, \"l\": [1]}", "[]"),
+      "{\"o\": {\"a\": 1}, \"l\": [1]}", "[]"),
     G("whitespace_in_tags", "{{ x }}|{{  x\t}}|{{\nx\n}}", "{\"x\": 1}",
-     "1|1|1"),
+      "1|1|1"),
     /* Sections. */
     G("section_list", "{{#l}}[{{n}}]{{/l}}",
-     "{\"l\": [{\"n\": 1}, {\"n\": 2}, {\"n\": 3}]}", "[1][2][3]"),
+      "{\"l\": [{\"n\": 1}, {\"n\": 2}, {\"n\": 3}]}", "[1][2][3]"),
     G("section_object", "{{#o}}{{n}}{{/o}}", "{\"o\": {\"n\": \"x\"}}", "x"),
     G("section_empty_object", "{{#o}}yes{{/o}}", "{\"o\": {}}", "yes"),
     G("section_true", "{{#b}}yes{{/b}}", "{\"b\": true}", "yes"),
@@ -97,36 +100,35 @@ static const struct golden goldens[] = {
     G("section_empty_list", "{{#l}}yes{{/l}}", "{\"l\": []}", ""),
     G("section_empty_string", "{{#s}}<p>{{s}}</p>{{/s}}", "{\"s\": \"\"}", ""),
     G("section_string", "{{#s}}<p>{{s}}</p>{{/s}}", "{\"s\": \"hi\"}",
-     "<p>hi</p>"),
+      "<p>hi</p>"),
     G("section_string_context", "{{#s}}<{{.}}>{{/s}}", "{\"s\": \"hi\"}",
-     "<hi>"),
+      "<hi>"),
     G("section_null", "{{#x}}yes{{/x}}", "{\"x\": null}", ""),
     G("section_missing", "{{#x}}yes{{/x}}", "{}", ""),
     G("section_zero_is_truthy", "{{#n}}[{{.}}]{{/n}}", "{\"n\": 0}", "[0]"),
     G("section_zero_real_is_truthy", "{{#n}}yes{{/n}}", "{\"n\": 0.0}", "yes"),
     G("section_string_zero_is_truthy", "{{#s}}yes{{/s}}", "{\"s\": \"0\"}",
-     "yes"),
+      "yes"),
     G("section_parent_context", "{{#a}}{{b}}{{/a}}",
-     "{\"a\": {\"x\": 1}, \"b\": \"outer\"}", "outer"),
+      "{\"a\": {\"x\": 1}, \"b\": \"outer\"}", "outer"),
     G("section_shadowing", "{{#a}}{{n}}{{#b}}{{n}}{{/b}}{{n}}{{/a}}{{n}}",
-     "{\"n\": 0, \"a\": {\"n\": 1, \"b\": {\"n\": 2}}}", "1210"),
+      "{\"n\": 0, \"a\": {\"n\": 1, \"b\": {\"n\": 2}}}", "1210"),
     G("section_nested_lists", "{{#l}}({{#.}}{{.}}{{/.}}){{/l}}",
-     "{\"l\": [[1, 2], [\"a\", \"b\"], []]}", "(12)(ab)()"),
+      "{\"l\": [[1, 2], [\"a\", \"b\"], []]}", "(12)(ab)()"),
     G("section_list_outer_names", "{{#l}}{{sep}}{{.}}{{/l}}",
-     "{\"sep\": \"-\", \"l\": [1, 2]}", "-1-2"),
-    G("section_same_name_nested", "{{#a}}{{#a}}x{{/a}}{{/a}}",
-     "{\"a\": true}", "x"),
-    G("section_doubled", "{{#b}}1{{/b}}-{{#b}}2{{/b}}", "{\"b\": true}",
-     "1-2"),
+      "{\"sep\": \"-\", \"l\": [1, 2]}", "-1-2"),
+    G("section_same_name_nested", "{{#a}}{{#a}}x{{/a}}{{/a}}", "{\"a\": true}",
+      "x"),
+    G("section_doubled", "{{#b}}1{{/b}}-{{#b}}2{{/b}}", "{\"b\": true}", "1-2"),
     G("section_root_list", "{{#.}}{{v}}{{/.}}",
-     "[{\"v\": \"a\"}, {\"v\": \"b\"}]", "ab"),
+      "[{\"v\": \"a\"}, {\"v\": \"b\"}]", "ab"),
     G("section_list_of_null", "{{#l}}({{.}}){{/l}}", "{\"l\": [null, 1]}",
-     "()(1)"),
+      "()(1)"),
     G("nested_contexts_deep",
-     "{{#a}}{{one}}{{#b}}{{one}}{{two}}{{#c}}{{one}}{{two}}{{three}}"
-     "{{/c}}{{/b}}{{/a}}",
-     "{\"a\": {\"one\": 1}, \"b\": {\"two\": 2}, \"c\": {\"three\": 3}}",
-     "112123"),
+      "{{#a}}{{one}}{{#b}}{{one}}{{two}}{{#c}}{{one}}{{two}}{{three}}"
+      "{{/c}}{{/b}}{{/a}}",
+      "{\"a\": {\"one\": 1}, \"b\": {\"two\": 2}, \"c\": {\"three\": 3}}",
+      "112123"),
     /* Inverted sections. */
     G("inverted_false", "{{^b}}no{{/b}}", "{\"b\": false}", "no"),
     G("inverted_true", "{{^b}}no{{/b}}", "{\"b\": true}", ""),
@@ -138,7 +140,7 @@ static const struct golden goldens[] = {
     G("inverted_zero", "{{^n}}none{{/n}}", "{\"n\": 0}", ""),
     G("inverted_keeps_context", "{{^m}}{{x}}{{/m}}", "{\"x\": \"X\"}", "X"),
     G("inverted_and_section", "{{#l}}{{.}}{{/l}}{{^l}}empty{{/l}}",
-     "{\"l\": []}", "empty"),
+      "{\"l\": []}", "empty"),
     /* Comments. */
     G("comment_inline", "a{{! c }}b", "{}", "ab"),
     G("comment_multiline", "a{{!\nx\n}}b", "{}", "ab"),
@@ -149,58 +151,55 @@ static const struct golden goldens[] = {
     GP("partial_spaces", "[{{> p }}]", "{\"x\": 1}", "[1]", {"p", "{{x}}"}),
     GP("partial_missing", "[{{>nope}}]", "{}", "[]", {"p", "x"}),
     GP("partial_context", "{{#o}}{{>p}}{{/o}}", "{\"o\": {\"x\": \"in\"}}",
-     "in", {"p", "{{x}}"}),
+       "in", {"p", "{{x}}"}),
     GP("partial_in_list", "{{#l}}{{>p}},{{/l}}", "{\"l\": [1, 2]}", "<1>,<2>,",
-     {"p", "<{{.}}>"}),
-    GP("partial_dotted_name_is_literal", "{{>a.b}}", "{}", "ok",
-     {"a.b", "ok"}),
+       {"p", "<{{.}}>"}),
+    GP("partial_dotted_name_is_literal", "{{>a.b}}", "{}", "ok", {"a.b", "ok"}),
     GP("partial_standalone_indent", "a\n  {{>p}}\nb", "{\"x\": \"y\\nz\"}",
-     "a\n  1\n  y\nz\n  2\nb", {"p", "1\n{{x}}\n2\n"}),
-    GP("partial_nested_indent", "  {{>p1}}\n", "{}",
-     "  a\n    x\n    y\n  b\n",
-     {"p1", "a\n  {{>p2}}\nb\n"}, {"p2", "x\ny\n"}),
+       "a\n  1\n  y\nz\n  2\nb", {"p", "1\n{{x}}\n2\n"}),
+    GP("partial_nested_indent", "  {{>p1}}\n", "{}", "  a\n    x\n    y\n  b\n",
+       {"p1", "a\n  {{>p2}}\nb\n"}, {"p2", "x\ny\n"}),
     GP("partial_indent_sections", " {{>p}}\n", "{\"l\": [1, 2]}",
-     " <\n   - 1\n   - 2\n >\n",
-     {"p", "<\n{{#l}}\n  - {{.}}\n{{/l}}\n>\n"}),
+       " <\n   - 1\n   - 2\n >\n", {"p", "<\n{{#l}}\n  - {{.}}\n{{/l}}\n>\n"}),
     GP("partial_indent_empty_lines", "\t{{>p}}\n", "{}", "\ta\n\t\n\tb",
-     {"p", "a\n\nb"}),
+       {"p", "a\n\nb"}),
     GP("partial_inline_not_indented", "  {{x}} {{>p}}\n", "{\"x\": 1}",
-     "  1 >\n>\n", {"p", ">\n>"}),
-    GP("partial_inline_inside_indented", "  {{>p1}}\n", "{}",
-     "  a[x\ny]\n", {"p1", "a[{{>p2}}]\n"}, {"p2", "x\ny"}),
+       "  1 >\n>\n", {"p", ">\n>"}),
+    GP("partial_inline_inside_indented", "  {{>p1}}\n", "{}", "  a[x\ny]\n",
+       {"p1", "a[{{>p2}}]\n"}, {"p2", "x\ny"}),
     GP("partial_standalone_crlf", "a\r\n  {{>p}}\r\nb", "{}",
-     "a\r\n  x\r\n  y\r\nb", {"p", "x\r\ny\r\n"}),
+       "a\r\n  x\r\n  y\r\nb", {"p", "x\r\ny\r\n"}),
     GP("partial_standalone_at_start", "  {{>p}}\n>", "{}", "  >\n  >>",
-     {"p", ">\n>"}),
+       {"p", ">\n>"}),
     GP("partial_standalone_at_end", ">\n  {{>p}}", "{}", ">\n  >\n  >",
-     {"p", ">\n>"}),
+       {"p", ">\n>"}),
     GP("partial_own_delimiters", "{{=<% %>=}}<%>p%>", "{\"x\": 1}", "1",
-     {"p", "{{x}}"}),
+       {"p", "{{x}}"}),
     GP("partial_delimiters_do_not_leak", "{{>p}}{{x}}", "{\"x\": 1}", "11",
-     {"p", "{{=| |=}}|x|"}),
+       {"p", "{{=| |=}}|x|"}),
     GP("partial_recursive_tree", "{{>node}}",
-     "{\"c\": \"X\", \"kids\": [{\"c\": \"Y\", \"kids\": []}]}", "X<Y<>>",
-     {"node", "{{c}}<{{#kids}}{{>node}}{{/kids}}>"}),
+       "{\"c\": \"X\", \"kids\": [{\"c\": \"Y\", \"kids\": []}]}", "X<Y<>>",
+       {"node", "{{c}}<{{#kids}}{{>node}}{{/kids}}>"}),
     /* Dotted names. */
     G("dotted_basic", "{{a.b.c}}", "{\"a\": {\"b\": {\"c\": \"d\"}}}", "d"),
     G("dotted_raw", "{{{a.b}}}|{{&a.b}}", "{\"a\": {\"b\": \"<\"}}", "<|<"),
     G("dotted_stack_first_part", "{{#x}}{{a.b}}{{/x}}",
-     "{\"x\": {\"y\": 1}, \"a\": {\"b\": \"outer\"}}", "outer"),
+      "{\"x\": {\"y\": 1}, \"a\": {\"b\": \"outer\"}}", "outer"),
     G("dotted_strict_descent", "{{#x}}[{{a.b}}]{{/x}}",
-     "{\"x\": {\"a\": {}}, \"a\": {\"b\": \"no\"}}", "[]"),
+      "{\"x\": {\"a\": {}}, \"a\": {\"b\": \"no\"}}", "[]"),
     G("dotted_broken_chain", "[{{a.b.c}}]", "{\"a\": {\"b\": {}}}", "[]"),
     G("dotted_through_scalar", "[{{a.b}}]", "{\"a\": 1}", "[]"),
     G("dotted_never_single_key", "[{{a.b}}]", "{\"a.b\": \"no\"}", "[]"),
-    G("dotted_no_masking", "{{a.b}}", "{\"a.b\": \"no\", \"a\": {\"b\": \"d\"}}",
-     "d"),
+    G("dotted_no_masking", "{{a.b}}",
+      "{\"a.b\": \"no\", \"a\": {\"b\": \"d\"}}", "d"),
     G("dotted_section", "{{#a.b}}{{c}}{{/a.b}}",
-     "{\"a\": {\"b\": {\"c\": \"ok\"}}}", "ok"),
+      "{\"a\": {\"b\": {\"c\": \"ok\"}}}", "ok"),
     G("dotted_inverted", "{{^a.b}}none{{/a.b}}", "{\"a\": {\"b\": false}}",
-     "none"),
+      "none"),
     G("dotted_list_is_not_indexed", "[{{l.0}}]", "{\"l\": [\"x\"]}", "[]"),
     /* Implicit iterator. */
     G("implicit_scalars", "{{#l}}{{.}},{{/l}}",
-     "{\"l\": [1, 2.5, \"x\", true, null]}", "1,2.5,x,true,,"),
+      "{\"l\": [1, 2.5, \"x\", true, null]}", "1,2.5,x,true,,"),
     G("implicit_root_string", "Hello, {{.}}!", "\"world\"", "Hello, world!"),
     G("implicit_root_number", "{{.}}", "3.3", "3.3"),
     G("implicit_raw", "{{#l}}{{{.}}}{{&.}}{{/l}}", "{\"l\": [\"<\"]}", "<<"),
@@ -209,31 +208,32 @@ static const struct golden goldens[] = {
     G("delims_basic", "{{=<% %>=}}<% x %>{{x}}", "{\"x\": 1}", "1{{x}}"),
     G("delims_back", "{{=| |=}}|x||={{ }}=|{{x}}", "{\"x\": 1}", "11"),
     G("delims_sections", "{{=[ ]=}}[#b][x][/b][^b]no[/b]",
-     "{\"b\": true, \"x\": 2}", "2"),
+      "{\"b\": true, \"x\": 2}", "2"),
     G("delims_raw", "{{=<% %>=}}<%{x}%><%&x%>", "{\"x\": \"<\"}", "<<"),
     G("delims_long", "{{=<<< >>>=}}<<<x>>>", "{\"x\": 1}", "1"),
     G("delims_standalone", "a\n{{=<% %>=}}\nb<%x%>", "{\"x\": 1}", "a\nb1"),
     G("delims_padded", "{{= | | =}}|x|", "{\"x\": 1}", "1"),
     /* Standalone lines. */
     G("standalone_section", "a\n{{#b}}\nx\n{{/b}}\nz", "{\"b\": true}",
-     "a\nx\nz"),
+      "a\nx\nz"),
     G("standalone_indented", "a\n  {{#b}}\n  x\n  {{/b}}\nz", "{\"b\": true}",
-     "a\n  x\nz"),
+      "a\n  x\nz"),
     G("standalone_tabs", "\t{{#b}}\t\nx\n{{/b}}\t", "{\"b\": true}", "x\n"),
     G("standalone_crlf", "a\r\n{{#b}}\r\nx\r\n{{/b}}\r\nz", "{\"b\": true}",
-     "a\r\nx\r\nz"),
+      "a\r\nx\r\nz"),
     G("standalone_inverted_crlf", "a\r\n {{^b}} \r\nx\r\n {{/b}} \r\nz",
-     "{\"b\": false}", "a\r\nx\r\nz"),
+      "{\"b\": false}", "a\r\nx\r\nz"),
     G("standalone_no_previous_line", "  {{#b}}\nx\n{{/b}}", "{\"b\": true}",
-     "x\n"),
+      "x\n"),
     G("standalone_no_newline_at_end", "x\n  {{^b}}\ny\n  {{/b}}",
-     "{\"b\": false}", "x\ny\n"),
-    G("standalone_list_lines", "<ul>\n{{#l}}\n  <li>{{.}}</li>\n{{/l}}\n</ul>\n",
-     "{\"l\": [\"a\", \"b\"]}", "<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n"),
+      "{\"b\": false}", "x\ny\n"),
+    G("standalone_list_lines",
+      "<ul>\n{{#l}}\n  <li>{{.}}</li>\n{{/l}}\n</ul>\n",
+      "{\"l\": [\"a\", \"b\"]}", "<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n"),
     G("not_standalone_text_before", "a {{#b}}\nx{{/b}}", "{\"b\": true}",
-     "a \nx"),
+      "a \nx"),
     G("not_standalone_text_after", "{{#b}} a\nx{{/b}}", "{\"b\": true}",
-     " a\nx"),
+      " a\nx"),
     G("not_standalone_two_tags", "{{#b}}{{/b}}\n", "{\"b\": true}", "\n"),
     G("not_standalone_variable", "  {{x}}\n", "{\"x\": 1}", "  1\n"),
     G("not_standalone_lone_cr", "{{#b}}\rX{{/b}}", "{\"b\": true}", "\rX"),
@@ -251,7 +251,8 @@ static void golden_one(void **state)
     for (size_t i = 0; i < 3 && g->partials[i].name; i++) {
         const struct partial *p = &g->partials[i];
         assert_int_equal(gz_tpl_add(set, p->name, p->name, p->src,
-                                    strlen(p->src), err, sizeof err), 0);
+                                    strlen(p->src), err, sizeof err),
+                         0);
     }
     int rc = gz_tpl_add(set, "main", g->name, g->tpl, strlen(g->tpl), err,
                         sizeof err);
@@ -315,8 +316,8 @@ static void errors(void **state)
         int rc = gz_tpl_add(set, "x", "t.mustache", bads[i].tpl,
                             strlen(bads[i].tpl), err, sizeof err);
         if (rc != GZ_EINVAL || strcmp(err, bads[i].err) != 0)
-            fail_msg("template %zu: rc %d, err \"%s\", want \"%s\"", i, rc,
-                     err, bads[i].err);
+            fail_msg("template %zu: rc %d, err \"%s\", want \"%s\"", i, rc, err,
+                     bads[i].err);
         assert_false(gz_tpl_has(set, "x"));
         gz_tpl_set_free(set);
     }
@@ -342,12 +343,13 @@ static void error_nesting_limit(void **state)
     json_t *data = json_pack("{s:b}", "a", 1);
     struct gz_buf out = {0};
 
-    assert_int_equal(gz_tpl_add(set, "ok", NULL, ok, strlen(ok), err,
-                                sizeof err), 0);
+    assert_int_equal(
+        gz_tpl_add(set, "ok", NULL, ok, strlen(ok), err, sizeof err), 0);
     assert_int_equal(gz_tpl_render(set, "ok", data, &out), 0);
     assert_string_equal(gz_buf_cstr(&out), "x");
-    assert_int_equal(gz_tpl_add(set, "deep", NULL, deep, strlen(deep), err,
-                                sizeof err), GZ_EINVAL);
+    assert_int_equal(
+        gz_tpl_add(set, "deep", NULL, deep, strlen(deep), err, sizeof err),
+        GZ_EINVAL);
     /* The 65th tag starts after 64 * 6 bytes; origin defaults to name. */
     assert_string_equal(err, "deep:1:385: sections nested deeper than 64");
     gz_buf_free(&out);
@@ -363,13 +365,13 @@ static void error_buffer_edge_cases(void **state)
     char small[8];
     /* No buffer at all, and a buffer too short: no crash, still EINVAL. */
     assert_int_equal(gz_tpl_add(set, "x", "f", "{{", 2, NULL, 0), GZ_EINVAL);
-    assert_int_equal(gz_tpl_add(set, "x", "file.mustache", "{{", 2, small,
-                                sizeof small), GZ_EINVAL);
+    assert_int_equal(
+        gz_tpl_add(set, "x", "file.mustache", "{{", 2, small, sizeof small),
+        GZ_EINVAL);
     assert_string_equal(small, "file.mu");
     /* The error must not be followed by a read past len: "{{x" then "}}"
      * outside the given length. */
-    assert_int_equal(gz_tpl_add(set, "x", "f", "{{x}}", 3, NULL, 0),
-                     GZ_EINVAL);
+    assert_int_equal(gz_tpl_add(set, "x", "f", "{{x}}", 3, NULL, 0), GZ_EINVAL);
     gz_tpl_set_free(set);
 }
 
@@ -423,8 +425,8 @@ static void recursion_limit(void **state)
 
     /* Recursion bounded by the data renders completely. */
     const char *tree = "{{n}}({{#k}}{{>tree}}{{/k}})";
-    assert_int_equal(gz_tpl_add(set, "tree", NULL, tree, strlen(tree), NULL,
-                                0), 0);
+    assert_int_equal(gz_tpl_add(set, "tree", NULL, tree, strlen(tree), NULL, 0),
+                     0);
     render_str(set, "tree",
                "{\"n\": 1, \"k\": [{\"n\": 2, \"k\": [{\"n\": 3, \"k\": []}]},"
                " {\"n\": 4, \"k\": false}]}",
@@ -441,10 +443,10 @@ static void work_limits(void **state)
     const char *boom = "{{#a}}<{{>boom}}{{>boom}}>{{/a}}";
     const char *tree = "{{n}}{{#kids}}{{>tree}}{{/kids}}";
     const char *big = "{{#l}}{{{s}}}{{/l}}";
-    assert_int_equal(gz_tpl_add(set, "boom", NULL, boom, strlen(boom), NULL,
-                                0), 0);
-    assert_int_equal(gz_tpl_add(set, "tree", NULL, tree, strlen(tree), NULL,
-                                0), 0);
+    assert_int_equal(gz_tpl_add(set, "boom", NULL, boom, strlen(boom), NULL, 0),
+                     0);
+    assert_int_equal(gz_tpl_add(set, "tree", NULL, tree, strlen(tree), NULL, 0),
+                     0);
     assert_int_equal(gz_tpl_add(set, "big", NULL, big, strlen(big), NULL, 0),
                      0);
     struct gz_buf out = {0};
@@ -454,8 +456,8 @@ static void work_limits(void **state)
 
     /* Leaves without "kids" find their parent's list: a classic theme
      * mistake that recurses with fan-out 2 down to the depth limit. */
-    data = json_loads("{\"n\": 1, \"kids\": [{\"n\": 2}, {\"n\": 3}]}",
-                      0, NULL);
+    data =
+        json_loads("{\"n\": 1, \"kids\": [{\"n\": 2}, {\"n\": 3}]}", 0, NULL);
     gz_buf_reset(&out);
     assert_int_equal(gz_tpl_render(set, "tree", data, &out), GZ_ENOMEM);
     json_decref(data);
@@ -512,8 +514,8 @@ static void set_api(void **state)
         char name[16], src[32];
         snprintf(name, sizeof name, "t%d", i);
         snprintf(src, sizeof src, "<%d>{{>t%d}}", i, i + 1);
-        assert_int_equal(gz_tpl_add(set, name, NULL, src, strlen(src), NULL,
-                                    0), 0);
+        assert_int_equal(gz_tpl_add(set, name, NULL, src, strlen(src), NULL, 0),
+                         0);
     }
     assert_true(gz_tpl_has(set, "t99"));
     gz_buf_reset(&out);
@@ -530,12 +532,16 @@ static void format_real(void **state)
         double v;
         const char *s;
     } rows[] = {
-        {2.2, "2.2"},       {1.5, "1.5"},
-        {0.1, "0.1"},       {1.21, "1.21"},
-        {-0.5, "-0.5"},     {100.0, "100"},
+        {2.2, "2.2"},
+        {1.5, "1.5"},
+        {0.1, "0.1"},
+        {1.21, "1.21"},
+        {-0.5, "-0.5"},
+        {100.0, "100"},
         {0.1 + 0.2, "0.30000000000000004"},
         {1.0 / 3.0, "0.3333333333333333"},
-        {1e21, "1e+21"},    {1e-7, "1e-07"},
+        {1e21, "1e+21"},
+        {1e-7, "1e-07"},
         {123456789.125, "123456789.125"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -660,8 +666,9 @@ static void cli_render(void **state)
     write_file(pdir, "item.mustache", "<li>{{.}}</li>\n");
     /* A partial with the main template's stem must not replace it. */
     write_file(pdir, "page.mustache", "WRONG");
-    write_file(dir, "page.mustache", "<ul>\n{{#l}}\n  {{>item}}\n{{/l}}\n"
-                                     "</ul>\n{{>page}}");
+    write_file(dir, "page.mustache",
+               "<ul>\n{{#l}}\n  {{>item}}\n{{/l}}\n"
+               "</ul>\n{{>page}}");
     write_file(dir, "data.json", "{\"l\": [\"a&b\", 2.2]}");
 
     assert_int_equal(run_cli(dir, tpl, data, pdir, &out, &errout), 0);
@@ -739,20 +746,19 @@ static void threads(void **state)
                        "{{^none}}{{>foot}}{{/none}}";
     const char *item = "<li class=\"{{kind}}\">{{title}} {{n}}</li>\n"
                        "{{#tags}}\n  <b>{{.}}</b>\n{{/tags}}\n";
-    assert_int_equal(gz_tpl_add(set, "page", NULL, page, strlen(page), NULL,
-                                0), 0);
-    assert_int_equal(gz_tpl_add(set, "item", NULL, item, strlen(item), NULL,
-                                0), 0);
-    assert_int_equal(gz_tpl_add(set, "foot", NULL, "[{{site.name}}]", 15,
-                                NULL, 0), 0);
+    assert_int_equal(gz_tpl_add(set, "page", NULL, page, strlen(page), NULL, 0),
+                     0);
+    assert_int_equal(gz_tpl_add(set, "item", NULL, item, strlen(item), NULL, 0),
+                     0);
+    assert_int_equal(
+        gz_tpl_add(set, "foot", NULL, "[{{site.name}}]", 15, NULL, 0), 0);
     json_t *items = json_array();
     for (int i = 0; i < 50; i++)
-        json_array_append_new(items,
-                              json_pack("{s:s, s:i, s:f, s:[s,s]}", "title",
-                                        "<T&>", "n", i, "kind", 0.5 + i,
-                                        "tags", "x", "'y'"));
-    json_t *data = json_pack("{s:o, s:{s:s}}", "items", items, "site", "name",
-                             "G\"z");
+        json_array_append_new(items, json_pack("{s:s, s:i, s:f, s:[s,s]}",
+                                               "title", "<T&>", "n", i, "kind",
+                                               0.5 + i, "tags", "x", "'y'"));
+    json_t *data =
+        json_pack("{s:o, s:{s:s}}", "items", items, "site", "name", "G\"z");
     struct gz_buf want = {0};
     assert_int_equal(gz_tpl_render(set, "page", data, &want), 0);
     assert_non_null(strstr(gz_buf_cstr(&want),
