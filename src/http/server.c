@@ -1105,14 +1105,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (strlen(req->uri) > (size_t)app->cfg.max_url_bytes) {
             req->path = strdup("/");
             req->early_status = 414;
-            return MHD_YES;
+            return answer(req); /* now: the body is never read */
         }
         int st = decode_path(req);
         if (st) {
             if (!req->path)
                 req->path = strdup("/");
             req->early_status = st;
-            return MHD_YES;
+            return answer(req); /* now: the body is never read */
         }
         unsigned allowed = 0;
         req->route = gz_route_match(req->path, req->method, &allowed,
@@ -1122,7 +1122,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             req->route_index = (int)(req->route - gz_routes);
         if (!req->route) {
             req->early_status = allowed ? 405 : 404;
-            return MHD_YES;
+            return answer(req); /* now: the body is never read */
         }
         req->body_limit = req->route->body_limit
                               ? req->route->body_limit
@@ -1136,7 +1136,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (cl && gz_parse_int(cl, 0, 1LL << 62, &clen) == 0 &&
             clen > req->body_limit) {
             req->early_status = 413;
-            return MHD_YES;
+            return answer(req); /* now: the body is never read */
         }
         if (req->route->flags & GZ_R_FORM) {
             req->pp = MHD_create_post_processor(conn, 16384, on_post_field,
