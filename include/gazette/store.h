@@ -50,7 +50,7 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
                         int limit, long long *total);
 
 /* Every published story, tag and author with their last change, for the
- * sitemap: {"articles": [{url, lastmod}], "tags": [...], "authors": [...]}. */
+ * sitemap: {"articles": [{loc, lastmod}], "tags": [...], "authors": [...]}. */
 json_t *gz_store_sitemap(struct gz_db *db);
 
 /* Site settings as an object of strings (title, description, base_url...),

@@ -23,7 +23,8 @@ static int collect_plain(cmark_node *doc, struct gz_buf *out, int *words)
         cmark_node *n = cmark_iter_get_node(it);
         cmark_node_type t = cmark_node_get_type(n);
         if (ev == CMARK_EVENT_ENTER &&
-            (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE)) {
+            (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE ||
+             t == CMARK_NODE_CODE_BLOCK)) {
             const char *s = cmark_node_get_literal(n);
             for (const char *p = s; p && *p; p++) {
                 int space = *p == ' ' || *p == '\n' || *p == '\t';

@@ -108,8 +108,12 @@ static json_t *card_from_row(sqlite3_stmt *st)
 
 static long long offset_of(long long page, int limit)
 {
+    /* Past any real page: clamp so the multiplication cannot overflow
+     * (an overflowed negative OFFSET would read as 0: page 1 again). */
     if (page < 1)
         page = 1;
+    if (page > 1000000000LL)
+        page = 1000000000LL;
     return (page - 1) * (long long)limit;
 }
 
@@ -200,6 +204,9 @@ static json_t *load_comments(struct gz_db *db, long long article_id)
         }
         if (parent) {
             json_array_append_new(json_object_get(parent, "replies"), c);
+        } else if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
+            /* A reply whose parent is held or spam waits with it. */
+            json_decref(c);
         } else {
             json_object_set_new(c, "replies", json_array());
             snprintf(key, sizeof key, "%lld", id);

@@ -341,6 +341,7 @@ out:
 int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen)
 {
     int rc = 0;
+    err[0] = '\0';
     if (!json_is_object(doc)) {
         snprintf(err, errlen, "expected a JSON object at the top");
         return GZ_EINVAL;

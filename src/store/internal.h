@@ -15,7 +15,7 @@
 /* SQL text must be a string literal: a variable will not compile. */
 #define GZ_SQL(x) ("" x "")
 
-#define GZ_STMT_CACHE 96
+#define GZ_STMT_CACHE 256
 
 struct gz_db {
     sqlite3 *h;

@@ -153,6 +153,8 @@ static int parse_size(const char *v, long long *out)
     long long base;
     if (gz_parse_int(num, 0, (1LL << 40), &base) != 0)
         return GZ_EINVAL;
+    if (base > (1LL << 40) / mult)
+        return GZ_EINVAL; /* would overflow: certainly out of range */
     *out = base * mult;
     return 0;
 }

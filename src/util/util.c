@@ -175,7 +175,12 @@ int64_t gz_time_parse_http(const char *s)
     tm.tm_hour = h;
     tm.tm_min = m;
     tm.tm_sec = sec;
-    return (int64_t)timegm(&tm);
+    time_t t = timegm(&tm);
+    struct tm back;
+    gmtime_r(&t, &back);
+    if (back.tm_mday != D) /* 31 February and friends */
+        return -1;
+    return (int64_t)t;
 }
 
 void gz_time_human(int64_t t, char out[static 40])
