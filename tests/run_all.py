@@ -55,7 +55,7 @@ def main():
         print("0 passed, 1 failed")
         return 1
     print()
-    print("%-28s %8s %8s %8s" % ("suite/test", "passed", "failed", "skipped"))
+    print("%-34s %8s %8s %8s" % ("suite / test", "passed", "failed", "skipped"))
     with open(log, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)
@@ -67,8 +67,8 @@ def main():
             p, fl, s = c
             if code not in (0, 77) and fl == 0:
                 fl = 1  # crashed or exited badly after its summary
-            name = "%s/%s" % ("+".join(t.get("suite") or []) or "-", t["name"])
-            print("%-28s %8d %8d %8d" % (name[-28:], p, fl, s))
+            name = t["name"]
+            print("%-34s %8d %8d %8d" % (name[-34:], p, fl, s))
             total[0] += p
             total[1] += fl
             total[2] += s
