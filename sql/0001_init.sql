@@ -50,27 +50,30 @@ CREATE TABLE media (
 );
 
 CREATE TABLE articles (
+    -- Small columns first, the three large texts last: SQLite reads a row
+    -- only up to the last column a query needs, so lists, counts and
+    -- joins never touch the overflow pages of the bodies.
     id             INTEGER PRIMARY KEY,
+    status         TEXT NOT NULL DEFAULT 'draft'
+                   CHECK (status IN ('draft', 'scheduled', 'published')),
+    author_id      INTEGER NOT NULL REFERENCES users(id),
+    published_at   INTEGER,                    -- or the scheduled time
+    updated_at     INTEGER NOT NULL,
+    created_at     INTEGER NOT NULL,
+    reading_time   INTEGER NOT NULL DEFAULT 1, -- minutes
+    comments_open  INTEGER NOT NULL DEFAULT 1,
+    notified       INTEGER NOT NULL DEFAULT 0, -- subscribers told of it
+    image_width    INTEGER,
+    image_height   INTEGER,
     slug           TEXT NOT NULL UNIQUE,
     title          TEXT NOT NULL,
+    image_url      TEXT,
+    image_alt      TEXT NOT NULL DEFAULT '',
+    image_caption  TEXT NOT NULL DEFAULT '',
     excerpt        TEXT NOT NULL DEFAULT '',
     markdown       TEXT NOT NULL DEFAULT '',
     html           TEXT NOT NULL DEFAULT '',   -- rendered at save time
     plain          TEXT NOT NULL DEFAULT '',   -- body as text, for search
-    reading_time   INTEGER NOT NULL DEFAULT 1, -- minutes
-    status         TEXT NOT NULL DEFAULT 'draft'
-                   CHECK (status IN ('draft', 'scheduled', 'published')),
-    author_id      INTEGER NOT NULL REFERENCES users(id),
-    image_url      TEXT,
-    image_alt      TEXT NOT NULL DEFAULT '',
-    image_caption  TEXT NOT NULL DEFAULT '',
-    image_width    INTEGER,
-    image_height   INTEGER,
-    comments_open  INTEGER NOT NULL DEFAULT 1,
-    notified       INTEGER NOT NULL DEFAULT 0, -- subscribers told of it
-    created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL,
-    published_at   INTEGER,                    -- or the scheduled time
     CHECK (status = 'draft' OR published_at IS NOT NULL)
 );
 CREATE INDEX articles_published ON articles(status, published_at DESC);

@@ -27,7 +27,8 @@ struct gz_list_query {
 };
 
 /* Published stories, newest first, as cards. *total gets the number of
- * matching stories. NULL on a database error. */
+ * matching stories (total may be NULL: no count is made). NULL on a
+ * database error. */
 json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
                                long long *total);
 

@@ -1295,8 +1295,12 @@ int gz_server_run(struct gz_app *app)
         }
         flags |= MHD_USE_TLS;
     }
-    unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads
-                                        : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* Default: four workers per core. A worker serves its connections one
+     * request at a time, so a few extra keep a slow query (a rare search)
+     * from holding up the cached pages behind it. */
+    unsigned threads = cfg->threads > 0
+                           ? (unsigned)cfg->threads
+                           : 4 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     MHD_set_panic_func(on_panic, NULL);
@@ -1316,7 +1320,7 @@ int gz_server_run(struct gz_app *app)
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT,
          (intptr_t)cfg->per_ip_connections, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, app},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL},

@@ -343,18 +343,27 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
     json_object_set_new(model, "jsonld_html", json_string(ld ? ld : "{}"));
     free(ld);
 
-    long long total;
     struct gz_list_query q = {NULL, NULL,
                               json_integer_value(json_object_get(a, "id")), 1,
                               4, 0};
-    json_t *more = gz_store_articles_list(db, &q, &total);
+    json_t *more = gz_store_articles_list(db, &q, NULL);
     json_object_set_new(model, "more", more ? more : json_array());
     char action[300];
     snprintf(action, sizeof action, "/articles/%s/comments", slug);
+    /* After a comment was posted without JavaScript (comments.c answers
+     * 303 here); the page cache keys on the whole URI, query included. */
+    const char *posted = gz_req_query(req, "comment", NULL);
+    const char *notice =
+        !posted                        ? ""
+        : strcmp(posted, "held") == 0   ? "Thanks! Your comment is awaiting "
+                                          "moderation."
+        : strcmp(posted, "posted") == 0 ? "Thanks! Your comment has been "
+                                          "posted."
+                                        : "";
     json_object_set_new(
         model, "comment_form",
         json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s}}",
-                  "action_url", action, "notice", "", "error", "", "errors",
+                  "action_url", action, "notice", notice, "error", "", "errors",
                   "name", "", "email", "", "body", "", "values", "name", "",
                   "email", "", "body", "", "parent_id", ""));
     json_object_set_new(model, "subscribe",
@@ -482,9 +491,8 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
             return 404;
         }
     }
-    long long total;
     struct gz_list_query q = {tag, NULL, 0, 1, 20, 1};
-    json_t *list = gz_store_articles_list(db, &q, &total);
+    json_t *list = gz_store_articles_list(db, &q, NULL);
     if (!list) {
         json_decref(settings);
         json_decref(tagobj);

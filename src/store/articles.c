@@ -120,24 +120,40 @@ static long long offset_of(long long page, int limit)
 json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
                                long long *total)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT count(*) FROM articles a JOIN users u"
-                   " ON u.id = a.author_id WHERE a.status = 'published'"
-                   " AND (?1 IS NULL OR a.id IN (SELECT x.article_id"
-                   "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"
-                   "   WHERE t.slug = ?1))"
-                   " AND (?2 IS NULL OR u.slug = ?2) AND a.id != ?3"));
-    if (!st)
-        return NULL;
-    gz_bind_text(st, 1, q->tag_slug);
-    gz_bind_text(st, 2, q->author_slug);
-    sqlite3_bind_int64(st, 3, q->exclude_id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_stmt *st;
+    if (total) {
+        /* Counting touches only indexed columns (status, id, author_id),
+         * never the story rows themselves. */
+        st = q->author_slug
+                 ? gz_db_stmt(
+                       db, GZ_SQL("SELECT count(*) FROM articles a"
+                                  " WHERE a.status = 'published'"
+                                  " AND a.author_id = (SELECT id FROM users"
+                                  "   WHERE slug = ?2)"
+                                  " AND (?1 IS NULL OR a.id IN (SELECT"
+                                  "   x.article_id FROM article_tags x"
+                                  "   JOIN tags t ON t.id = x.tag_id"
+                                  "   WHERE t.slug = ?1)) AND a.id != ?3"))
+                 : gz_db_stmt(
+                       db, GZ_SQL("SELECT count(*) FROM articles a"
+                                  " WHERE a.status = 'published'"
+                                  " AND (?1 IS NULL OR a.id IN (SELECT"
+                                  "   x.article_id FROM article_tags x"
+                                  "   JOIN tags t ON t.id = x.tag_id"
+                                  "   WHERE t.slug = ?1)) AND a.id != ?3"));
+        if (!st)
+            return NULL;
+        gz_bind_text(st, 1, q->tag_slug);
+        if (q->author_slug)
+            gz_bind_text(st, 2, q->author_slug);
+        sqlite3_bind_int64(st, 3, q->exclude_id);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return NULL;
+        }
+        *total = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-        return NULL;
     }
-    *total = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
 
     st = gz_db_stmt(
         db, GZ_SQL("SELECT " CARD_COLS ", a.html FROM articles a JOIN users u"
@@ -386,9 +402,10 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
         return list;
     }
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT count(*) FROM articles_fts f JOIN articles a"
-                   " ON a.id = f.rowid WHERE articles_fts MATCH ?1"
-                   " AND a.status = 'published'"));
+        db, GZ_SQL("SELECT count(*) FROM articles a"
+                   " WHERE a.status = 'published' AND a.id IN"
+                   " (SELECT rowid FROM articles_fts WHERE articles_fts"
+                   "  MATCH ?1)"));
     if (!st)
         goto fail;
     gz_bind_text(st, 1, gz_buf_cstr(&fq));

@@ -44,7 +44,7 @@ static const struct key keys[] = {
         "public URL for canonical links, feeds and mail; empty: "
         "http://host:port"),
     INT("server", "threads", "GAZETTE_THREADS", threads, 0, 256,
-        "worker threads; 0: one per CPU core"),
+        "worker threads; 0: four per CPU core"),
     INT("server", "max_connections", "GAZETTE_MAX_CONNECTIONS",
         max_connections, 1, 100000, "concurrent connections at most"),
     INT("server", "per_ip_connections", "GAZETTE_PER_IP_CONNECTIONS",

@@ -32,6 +32,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -388,6 +389,34 @@ def proc_status(pid):
     return out   # VmRSS/VmHWM in KiB
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far, from /proc/PID/stat."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def wait_idle(pid, timeout, window=0.5, busy_share=0.05):
+    """Waits until pid uses under busy_share of one CPU over window seconds,
+    at most timeout seconds. Gazette keeps working on requests that were
+    queued when wrk stopped; the next run must not share the CPUs with that.
+    Returns (seconds waited, idle reached)."""
+    t0 = time.monotonic()
+    last = cpu_seconds(pid)
+    while last is not None and time.monotonic() - t0 < timeout:
+        time.sleep(window)
+        now = cpu_seconds(pid)
+        if now is None:
+            break
+        if now - last < busy_share * window:
+            return time.monotonic() - t0, True
+        last = now
+    return time.monotonic() - t0, last is None
+
+
 def tail(path, n=20):
     try:
         with open(path, errors="replace") as f:
@@ -444,18 +473,42 @@ def lua_paths(tmp, name, paths):
     return write_lua(tmp, name, body)
 
 
-def run_wrk(args, port, path, script, duration=None):
+def machine_busy_seconds():
+    """CPU seconds all CPUs spent not idle since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)          # idle + iowait
+    busy = sum(v[:8]) - idle                           # guest is inside user
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(args, port, path, script, duration=None, server_pids=None):
+    """One wrk run. server_pids() lists the server's processes, so the CPU
+    used by everything else on the machine during the run can be reported
+    (a busy machine makes the numbers noisy)."""
     duration = duration or args.duration
     url = f"http://127.0.0.1:{port}{path}"
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}",
            f"-d{duration}s", "--timeout", "5s", "--latency",
            "-H", "Accept-Encoding: gzip", "-s", script, url]
+    pids = server_pids() if server_pids else []
+    srv0 = sum(cpu_seconds(p) or 0 for p in pids)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0, t0 = machine_busy_seconds(), time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True,
                        timeout=duration + 60)
+    busy1, wall = machine_busy_seconds(), time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    srv1 = sum(cpu_seconds(p) or 0 for p in pids)
     out = p.stdout
     if p.returncode != 0:
         raise RuntimeError(f"wrk failed ({p.returncode}): {p.stderr.strip() or out.strip()}")
-    res = {"url": url}
+    wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    res = {"url": url, "cpu": {
+        "wall_s": round(wall, 2), "server_s": round(srv1 - srv0, 2),
+        "wrk_s": round(wrk_cpu, 2),
+        "other_s": round(max(0.0, (busy1 - busy0) - (srv1 - srv0) - wrk_cpu), 2),
+        "machine_s": round(wall * (os.cpu_count() or 1), 2)}}
     m = re.search(r"^BENCH_JSON (\{.*\})$", out, re.M)
     if m:
         res.update(json.loads(m.group(1)))
@@ -470,6 +523,11 @@ def run_wrk(args, port, path, script, duration=None):
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     res["non_2xx"] = int(m.group(1)) if m else 0
     reqs = res.get("requests") or 0
+    res["cpu"]["server_us_per_req"] = (
+        round(res["cpu"]["server_s"] * 1e6 / reqs, 1) if reqs else None)
+    if not reqs:   # nothing completed: wrk's latency figures are meaningless zeros
+        for k in [k for k in res if k.startswith("lat_")]:
+            res[k] = None
     res["bytes_per_resp"] = round(res.get("bytes", 0) / reqs) if reqs else 0
     res["errors"] = sum(res.get(k, 0) for k in
                         ("err_connect", "err_read", "err_write", "err_timeout")) + res["non_2xx"]
@@ -485,8 +543,12 @@ def parse_duration(s):
     return int(m.group(1)) * (60 if m.group(2) == "m" else 1)
 
 
+def fmt_us(us):
+    return "n/a" if us is None else f"{us:.0f} us"
+
+
 def fmt_ms(us):
-    return "-" if us is None else f"{us / 1000:.2f} ms"
+    return "n/a" if us is None else f"{us / 1000:.2f} ms"
 
 
 def nginx_conf(tmp, www, port, gzip_static=False):
@@ -553,7 +615,7 @@ def main():
     args.warmup = args.warmup if args.warmup is not None else (1 if q else 2)
     if args.stories < 1 or args.duration < 1 or args.connections < 1 or args.threads < 1 \
             or args.warmup < 0:
-        ap.error("--stories, --duration, --connections and --threads must be positive")
+        ap.error("--stories, --duration, --connections and --threads must be positive, --warmup not negative")
     if args.threads > args.connections:
         args.threads = args.connections
 
@@ -594,7 +656,8 @@ def main():
 def run(args, tmp, nginx_bin, gz_log, procs):
     results = {
         "when": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "host": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()),
+                 "loadavg_start": open("/proc/loadavg").read().split()[:3]},
         "wrk": {"threads": args.threads, "connections": args.connections,
                 "duration_s": args.duration, "warmup_s": args.warmup, "headers": {"Accept-Encoding": "gzip"}},
         "gazette_set": args.set,
@@ -609,6 +672,11 @@ def run(args, tmp, nginx_bin, gz_log, procs):
         results["git"] = rev.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         results["git"] = None
+
+    load1 = float(results["host"]["loadavg_start"][0])
+    if load1 > 0.5 * (os.cpu_count() or 1):
+        log(f"note: load average {load1} on {os.cpu_count()} CPUs before starting: "
+            "other work on this machine will make the numbers noisy")
 
     # 1. Content and import -------------------------------------------------
     log(f"generating {args.stories} stories ...")
@@ -678,16 +746,16 @@ def run(args, tmp, nginx_bin, gz_log, procs):
     ]
     cold = {}
     for name, path in endpoints:
-        st, hdr, body, first = http_get(gz_port, path)
+        st, hdr, body, first = http_get(gz_port, path, timeout=120)
         if st != 200:
             raise RuntimeError(f"gazette answered {path} with {st}")
-        later = [http_get(gz_port, path)[3] for _ in range(5)]
+        later = [http_get(gz_port, path, timeout=120)[3] for _ in range(5)]
         cold[name] = {"path": path, "first_ms": round(first * 1000, 2),
                       "cached_ms": round(statistics.median(later) * 1000, 2),
                       "gzip": hdr.get("content-encoding") == "gzip",
                       "wire_bytes": len(body)}
     # The uncompressed article page is what nginx serves.
-    st, hdr, page, _ = http_get(gz_port, endpoints[0][1], gzip=False)
+    st, hdr, page, _ = http_get(gz_port, endpoints[0][1], gzip=False, timeout=120)
     www = os.path.join(tmp, "www")
     os.makedirs(www)
     with open(os.path.join(www, "article.html"), "wb") as f:
@@ -696,7 +764,7 @@ def run(args, tmp, nginx_bin, gz_log, procs):
         with open(os.path.join(www, "article.html.gz"), "wb") as f:
             f.write(gzip.compress(page, compresslevel=6, mtime=0))
     for name, path in endpoints:
-        cold[name]["html_bytes"] = len(http_get(gz_port, path, gzip=False)[2])
+        cold[name]["html_bytes"] = len(http_get(gz_port, path, gzip=False, timeout=120)[2])
     results["first_request"] = cold
     for name, c in cold.items():
         log(f"  {name:8s} first request {c['first_ms']:8.2f} ms, cached {c['cached_ms']:6.2f} ms, "
@@ -746,15 +814,27 @@ def run(args, tmp, nginx_bin, gz_log, procs):
     ]
     results["runs"] = []
     gz_idle = proc_status(gz.pid)
+    idle_timeout = max(30, 6 * args.duration)
+    mem = None
     for name, path, script, note in rows:
-        log(f"wrk {name}: gazette ...")
-        if args.warmup:
-            run_wrk(args, gz_port, path, script, args.warmup)
-        g = run_wrk(args, gz_port, path, script)
+        # nginx first: whatever Gazette still has queued when its run ends
+        # must not eat into nginx's measurement (wait_idle below bounds it).
         log(f"wrk {name}: nginx ...")
         if args.warmup:
             run_wrk(args, ngx_port, path, script, args.warmup)
-        n = run_wrk(args, ngx_port, path, script)
+        n = run_wrk(args, ngx_port, path, script,
+                    server_pids=lambda: [ngx.pid] + child_pids(ngx.pid))
+        log(f"wrk {name}: gazette ...")
+        if args.warmup:
+            run_wrk(args, gz_port, path, script, args.warmup)
+            wait_idle(gz.pid, idle_timeout)
+        g = run_wrk(args, gz_port, path, script, server_pids=lambda: [gz.pid])
+        mem = proc_status(gz.pid)
+        drain, idle = wait_idle(gz.pid, idle_timeout)
+        g["busy_after_s"] = round(drain, 1)
+        g["idle_after"] = idle
+        if not idle:
+            log(f"  warning: gazette still busy {drain:.0f}s after the run (queued requests)")
         ratio = g["rps"] / n["rps"] if n["rps"] else None
         results["runs"].append({"endpoint": name, "path": path if script == done_lua else "(random)",
                                 "note": note, "gazette": g, "nginx": n,
@@ -763,7 +843,7 @@ def run(args, tmp, nginx_bin, gz_log, procs):
             raise RuntimeError(f"gazette exited with status {gz.returncode} under load")
 
     # 5. Memory, metrics, report -------------------------------------------
-    mem = proc_status(gz.pid)
+    mem = mem or proc_status(gz.pid)   # right after the last Gazette run
     results["gazette"]["before_load"] = gz_idle
     results["gazette"]["after_load"] = mem
     try:
@@ -783,13 +863,15 @@ def run(args, tmp, nginx_bin, gz_log, procs):
           f"{os.cpu_count()} CPUs shared by wrk, gazette and nginx; git {results['git']}")
     print(f"nginx gzip: {results['nginx']['gzip']}")
     hdr = ["endpoint", "gazette req/s", "gazette p99", "nginx req/s", "nginx p99",
-           "ratio gz/nginx"]
+           "ratio gz/nginx", "gazette CPU/req", "nginx CPU/req"]
     table = []
     for r in results["runs"]:
         g, n = r["gazette"], r["nginx"]
         table.append([r["endpoint"], f"{g['rps']:.0f}", fmt_ms(g.get("lat_p99_us")),
                       f"{n['rps']:.0f}", fmt_ms(n.get("lat_p99_us")),
-                      f"{r['ratio_rps']:.3f}" if r["ratio_rps"] is not None else "-"])
+                      f"{r['ratio_rps']:.3f}" if r["ratio_rps"] is not None else "-",
+                      fmt_us(g["cpu"]["server_us_per_req"]),
+                      fmt_us(n["cpu"]["server_us_per_req"])])
     widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(hdr)]
     print(" | ".join(h.ljust(widths[i]) for i, h in enumerate(hdr)))
     print("-+-".join("-" * w for w in widths))
@@ -797,15 +879,29 @@ def run(args, tmp, nginx_bin, gz_log, procs):
         print(" | ".join(c.ljust(widths[0]) if i == 0 else c.rjust(widths[i])
                          for i, c in enumerate(row)))
     print()
-    print("nginx always serves the saved article page (static baseline for every row).")
+    print("nginx always serves the saved article page (static baseline for every row). "
+          "CPU/req: the server's own CPU time per answered request.")
     for r in results["runs"]:
         g, n = r["gazette"], r["nginx"]
-        warn = ""
-        if g["errors"] or n["errors"]:
-            warn = (f"  WARNING errors: gazette {g['errors']} (non-2xx {g['non_2xx']}), "
-                    f"nginx {n['errors']} (non-2xx {n['non_2xx']})")
         print(f"  {r['endpoint']}: {r['note']}; bytes/response gazette {g['bytes_per_resp']}, "
-              f"nginx {n['bytes_per_resp']}{warn}")
+              f"nginx {n['bytes_per_resp']}")
+        for who, x in (("gazette", g), ("nginx", n)):
+            c = x["cpu"]
+            if c["other_s"] > 0.15 * c["machine_s"]:
+                print(f"    NOTE {who}: other processes used {c['other_s']:.1f} of "
+                      f"{c['machine_s']:.1f} CPU-seconds during the run: noisy numbers")
+            if not x.get("requests"):
+                print(f"    WARNING {who}: no request completed in {args.duration}s "
+                      f"(each took longer than the run; p99 n/a)")
+            elif x["errors"]:
+                print(f"    WARNING {who}: {x['errors']} errors (non-2xx {x['non_2xx']}, "
+                      f"timeouts {x.get('err_timeout')}, read {x.get('err_read')}, "
+                      f"connect {x.get('err_connect')})")
+        if not g.get("idle_after", True):
+            print(f"    WARNING gazette was still busy {g['busy_after_s']}s after the run "
+                  "(requests queued behind slow ones)")
+        elif g.get("busy_after_s", 0) >= 2:
+            print(f"    gazette needed {g['busy_after_s']}s after the run to finish queued requests")
     print()
     for name, c in cold.items():
         print(f"first request (uncached) {name}: {c['first_ms']:.2f} ms; "
