@@ -53,6 +53,8 @@ struct gz_req {
     struct gz_buf body; /* JSON bodies */
     struct MHD_PostProcessor *pp;
     json_t *form;
+    char *field_key;          /* the form field being collected */
+    struct gz_buf field_val;
     json_t *query;      /* decoded query parameters, built lazily */
     json_t *site;       /* settings, loaded once per request when needed */
     struct gz_user user;
@@ -191,14 +193,47 @@ static void close_all_dbs(void)
 
 /* ---- the page cache --------------------------------------------------- */
 
+/* A body shared by the cache and the responses MHD is still sending:
+ * whoever lets go last frees it. */
+struct blob {
+    atomic_int refs;
+    size_t len;
+    unsigned char data[];
+};
+
+static struct blob *blob_new(const void *data, size_t len)
+{
+    struct blob *b = malloc(sizeof *b + len);
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, data, len);
+    return b;
+}
+
+static void blob_unref(void *cls)
+{
+    struct blob *b = cls;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+/* A finished answer: what the cache keeps, and what a hit is built from.
+ * Every response gets its own headers (so its own X-Request-Id); only the
+ * body bytes are shared. */
+struct answer_body {
+    struct blob *plain, *gzip;
+    const char *content_type;
+    enum gz_cache cache;
+    char etag[40];     /* of the plain body; the gzip one adds -gz */
+    long long last_modified;
+};
+
 struct cache_entry {
     char *key;
     long long version;
-    struct MHD_Response *plain, *gzip;
-    char etag[40];
-    long long last_modified;
-    enum gz_cache cache;
-    size_t plain_len, gzip_len;
+    struct answer_body a;
 };
 
 struct gz_page_cache {
@@ -217,10 +252,8 @@ static unsigned long hash_str(const char *s)
 static void entry_clear(struct cache_entry *e)
 {
     free(e->key);
-    if (e->plain)
-        MHD_destroy_response(e->plain);
-    if (e->gzip)
-        MHD_destroy_response(e->gzip);
+    blob_unref(e->a.plain);
+    blob_unref(e->a.gzip);
     memset(e, 0, sizeof *e);
 }
 
@@ -544,118 +577,131 @@ static enum MHD_Result queue(struct gz_req *req, int status,
     return MHD_queue_response(req->conn, (unsigned)status, r);
 }
 
-static enum MHD_Result queue_304(struct gz_req *req, const char *etag,
-                                 enum gz_cache cache, long long lm)
+/* The ETag of the variant sent: the gzip bytes are another body, so they
+ * get another strong tag ("...-gz"). */
+static void variant_etag(const char *etag, int gz, char out[48])
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    size_t n = strlen(etag);
+    if (gz && n >= 2)
+        snprintf(out, 48, "%.*s-gz\"", (int)(n - 1), etag);
+    else
+        snprintf(out, 48, "%s", etag);
+}
+
+static void add_vary(struct MHD_Response *r, const char *ctype)
+{
+    /* Pages answer JSON to Accept: application/json, so caches must key
+     * on Accept as well as on Accept-Encoding. */
+    if (is_text(ctype))
+        MHD_add_response_header(r, "Vary", "Accept, Accept-Encoding");
+}
+
+static enum MHD_Result queue_304(struct gz_req *req, const char *etag,
+                                 const char *ctype, enum gz_cache cache,
+                                 long long lm)
+{
+    /* No body and no Content-Length: a 304 must not claim a length other
+     * than the 200's, so MHD is given a body of unknown size that it never
+     * sends for this status. */
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (!r)
         return MHD_NO;
     add_common_headers(r);
     add_cache_headers(req->app, r, cache, etag, lm);
-    MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    add_vary(r, ctype);
+    MHD_add_response_header(r, "X-Request-Id", req->id);
     enum MHD_Result ret = queue(req, 304, r, 0);
     MHD_destroy_response(r);
     return ret;
 }
 
-/* Builds the finished response(s) for a body: plain, and gzip when it
- * pays. The caller owns both. */
-static int build(struct gz_req *req, const struct gz_resp *resp,
-                 const char *etag, struct MHD_Response **plain,
-                 struct MHD_Response **gz, size_t *gz_len)
+/* Queues one answer for this request: the gzip or plain body, its own
+ * headers, or a 304 when the client's copy is current. */
+static enum MHD_Result send_answer(struct gz_req *req, int status,
+                                   const struct answer_body *a,
+                                   const struct gz_resp *extra)
 {
-    const void *data = resp->static_body ? (const void *)resp->static_body
-                                         : (const void *)resp->body;
-    *plain = resp->static_body
-                 ? MHD_create_response_from_buffer(resp->len, (void *)data,
-                                                   MHD_RESPMEM_PERSISTENT)
-                 : MHD_create_response_from_buffer(resp->len, (void *)data,
-                                                   MHD_RESPMEM_MUST_COPY);
-    *gz = NULL;
-    if (!*plain)
-        return GZ_ENOMEM;
-    struct MHD_Response *all[2] = {*plain, NULL};
-    if (req->app->cfg.gzip && resp->len >= GZIP_MIN &&
-        is_text(resp->content_type)) {
-        unsigned char *z = gzip_bytes(data, resp->len, gz_len);
-        if (z) {
-            *gz = MHD_create_response_from_buffer_with_free_callback(
-                *gz_len, z, free);
-            if (!*gz)
-                free(z);
-            else
-                MHD_add_response_header(*gz, "Content-Encoding", "gzip");
-            all[1] = *gz;
-        }
+    int gz = a->gzip && accepts_gzip(req);
+    char etag[48] = "";
+    if (a->etag[0])
+        variant_etag(a->etag, gz, etag);
+    if (status == 200 && etag[0] && not_modified(req, etag, a->last_modified))
+        return queue_304(req, etag, a->content_type, a->cache,
+                         a->last_modified);
+    struct blob *b = gz ? a->gzip : a->plain;
+    atomic_fetch_add(&b->refs, 1);
+    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
+        b->len, b->data, blob_unref, b);
+    if (!r) {
+        blob_unref(b);
+        return MHD_NO;
     }
-    for (int i = 0; i < 2 && all[i]; i++) {
-        struct MHD_Response *r = all[i];
-        add_common_headers(r);
-        if (resp->content_type)
-            MHD_add_response_header(r, "Content-Type", resp->content_type);
-        add_cache_headers(req->app, r, resp->cache, etag,
-                          resp->last_modified);
-        if (is_text(resp->content_type))
-            MHD_add_response_header(r, "Vary", "Accept-Encoding");
-        if (resp->location[0])
-            MHD_add_response_header(r, "Location", resp->location);
+    add_common_headers(r);
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    if (a->content_type)
+        MHD_add_response_header(r, "Content-Type", a->content_type);
+    add_cache_headers(req->app, r, a->cache, etag, a->last_modified);
+    add_vary(r, a->content_type);
+    MHD_add_response_header(r, "X-Request-Id", req->id);
+    if (extra) {
+        if (extra->location[0])
+            MHD_add_response_header(r, "Location", extra->location);
         for (int c = 0; c < 2; c++)
-            if (resp->cookies[c][0])
-                MHD_add_response_header(r, "Set-Cookie", resp->cookies[c]);
-        if (resp->allow[0])
-            MHD_add_response_header(r, "Allow", resp->allow);
-        if (resp->retry_after > 0) {
+            if (extra->cookies[c][0])
+                MHD_add_response_header(r, "Set-Cookie", extra->cookies[c]);
+        if (extra->allow[0])
+            MHD_add_response_header(r, "Allow", extra->allow);
+        if (extra->retry_after > 0) {
             char ra[16];
-            snprintf(ra, sizeof ra, "%d", resp->retry_after);
+            snprintf(ra, sizeof ra, "%d", extra->retry_after);
             MHD_add_response_header(r, "Retry-After", ra);
         }
-        MHD_add_response_header(r, "X-Request-Id", req->id);
     }
-    return 0;
+    enum MHD_Result ret = queue(req, status, r, b->len);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 /* Sends resp; when key is set and the answer may be cached, keeps it. */
 static enum MHD_Result finish(struct gz_req *req, struct gz_resp *resp,
                               const char *key, long long version)
 {
-    char etag[40] = "";
-    int ok_status = resp->status == 200;
+    struct answer_body a = {0};
     const void *data = resp->static_body ? (const void *)resp->static_body
                                          : (const void *)resp->body;
-    if (ok_status && resp->cache != GZ_CACHE_NO_STORE)
-        etag_of(data ? data : "", resp->len, etag);
-    if (ok_status && etag[0] &&
-        not_modified(req, etag, resp->last_modified))
-        return queue_304(req, etag, resp->cache, resp->last_modified);
-
-    struct MHD_Response *plain, *gz;
-    size_t gz_len = 0;
-    if (build(req, resp, etag, &plain, &gz, &gz_len) != 0)
+    a.plain = blob_new(data ? data : "", resp->len);
+    if (!a.plain)
         return MHD_NO;
-    int use_gz = gz && accepts_gzip(req);
-    enum MHD_Result ret = queue(req, resp->status, use_gz ? gz : plain,
-                                use_gz ? gz_len : resp->len);
+    a.content_type = resp->content_type;
+    a.cache = resp->cache;
+    a.last_modified = resp->last_modified;
+    if (resp->status == 200 && resp->cache != GZ_CACHE_NO_STORE)
+        etag_of(a.plain->data, a.plain->len, a.etag);
+    if (req->app->cfg.gzip && resp->len >= GZIP_MIN &&
+        is_text(resp->content_type)) {
+        size_t zlen;
+        unsigned char *z = gzip_bytes(a.plain->data, a.plain->len, &zlen);
+        if (z) {
+            a.gzip = blob_new(z, zlen);
+            free(z);
+        }
+    }
+    enum MHD_Result ret = send_answer(req, resp->status, &a, resp);
     struct gz_page_cache *c = req->app->cache;
-    if (key && c && ok_status && resp->cacheable) {
+    if (key && c && resp->status == 200 && resp->cacheable) {
         struct cache_entry *e = &c->slots[hash_str(key) % CACHE_SLOTS];
         pthread_mutex_lock(&c->lock);
         entry_clear(e);
         e->key = strdup(key);
         e->version = version;
-        e->plain = plain;
-        e->gzip = gz;
-        e->plain_len = resp->len;
-        e->gzip_len = gz_len;
-        memcpy(e->etag, etag, sizeof etag);
-        e->last_modified = resp->last_modified;
-        e->cache = resp->cache;
+        e->a = a; /* the cache takes our references */
         pthread_mutex_unlock(&c->lock);
         return ret;
     }
-    MHD_destroy_response(plain);
-    if (gz)
-        MHD_destroy_response(gz);
+    blob_unref(a.plain);
+    blob_unref(a.gzip);
     return ret;
 }
 
@@ -670,22 +716,15 @@ static int serve_cached(struct gz_req *req, const char *key, long long version,
         pthread_mutex_unlock(&c->lock);
         return 0;
     }
-    char etag[40];
-    memcpy(etag, e->etag, sizeof etag);
-    long long lm = e->last_modified;
-    enum gz_cache kind = e->cache;
-    int use_gz = e->gzip && accepts_gzip(req);
-    struct MHD_Response *r = use_gz ? e->gzip : e->plain;
-    size_t len = use_gz ? e->gzip_len : e->plain_len;
-    /* Queue under the lock: MHD takes its own reference, so the entry
-     * may be replaced right after we let go. */
-    if (not_modified(req, etag, lm)) {
-        pthread_mutex_unlock(&c->lock);
-        *ret = queue_304(req, etag, kind, lm);
-    } else {
-        *ret = queue(req, 200, r, len);
-        pthread_mutex_unlock(&c->lock);
-    }
+    /* Take references under the lock; build and queue outside it. */
+    struct answer_body a = e->a;
+    atomic_fetch_add(&a.plain->refs, 1);
+    if (a.gzip)
+        atomic_fetch_add(&a.gzip->refs, 1);
+    pthread_mutex_unlock(&c->lock);
+    *ret = send_answer(req, 200, &a, NULL);
+    blob_unref(a.plain);
+    blob_unref(a.gzip);
     req->cache_hit = 1;
     atomic_fetch_add(&m_cache_hits, 1);
     return 1;
@@ -694,6 +733,7 @@ static int serve_cached(struct gz_req *req, const char *key, long long version,
 /* ---- request life cycle ----------------------------------------------- */
 
 static atomic_ullong req_counter;
+static atomic_int in_flight; /* requests begun and not completed */
 static unsigned req_prefix;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -701,6 +741,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct gz_req *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
+    atomic_fetch_add(&in_flight, 1);
     req->app = cls;
     req->conn = conn;
     req->route_index = -1;
@@ -869,6 +910,23 @@ static int upload_finish(struct gz_req *req)
     return 0;
 }
 
+/* Stores the field being collected into req->form (the first value of a
+ * name wins, as with query parameters). */
+static void flush_field(struct gz_req *req)
+{
+    if (!req->field_key)
+        return;
+    if (!req->form)
+        req->form = json_object();
+    if (req->form && !json_object_get(req->form, req->field_key))
+        json_object_set_new(req->form, req->field_key,
+                            json_stringn(gz_buf_cstr(&req->field_val),
+                                         req->field_val.len));
+    free(req->field_key);
+    req->field_key = NULL;
+    gz_buf_reset(&req->field_val);
+}
+
 static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
                                      const char *key, const char *filename,
                                      const char *content_type,
@@ -881,22 +939,17 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
         return on_upload_data(req, key, filename, data, off, size);
     if (filename)
         return MHD_YES; /* files where none is expected are dropped */
-    if (!req->form)
-        req->form = json_object();
-    json_t *prev = json_object_get(req->form, key);
-    /* Values may arrive in several pieces: append. */
-    size_t plen = prev ? json_string_length(prev) : 0;
-    if (plen + size > (size_t)req->body_limit)
+    /* A value may arrive in several pieces, in order: collect them in a
+     * buffer (linear, not re-copied per piece) and store the field when
+     * the next one starts or the body ends. */
+    if (off == 0 || !req->field_key || strcmp(req->field_key, key) != 0) {
+        flush_field(req);
+        req->field_key = strdup(key);
+        if (!req->field_key)
+            return MHD_NO;
+    }
+    if (gz_buf_append(&req->field_val, data, size) != 0)
         return MHD_NO;
-    char *joined = malloc(plen + size + 1);
-    if (!joined)
-        return MHD_NO;
-    if (plen)
-        memcpy(joined, json_string_value(prev), plen);
-    memcpy(joined + plen, data, size);
-    joined[plen + size] = '\0';
-    json_object_set_new(req->form, key, json_stringn(joined, plen + size));
-    free(joined);
     return MHD_YES;
 }
 
@@ -989,6 +1042,7 @@ static int guard(struct gz_req *req, struct gz_resp *resp)
 {
     const struct gz_route *r = req->route;
     int unsafe = !(req->method & (GZ_GET | GZ_HEAD));
+    flush_field(req);
     if ((r->flags & GZ_R_ADMIN) || r->role > GZ_ROLE_NONE)
         load_user(req);
     if (r->role > GZ_ROLE_NONE && !req->have_user) {
@@ -1108,6 +1162,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return answer(req); /* now: the body is never read */
         }
         int st = decode_path(req);
+        /* RFC 9112: an HTTP/1.1 request without Host is a 400. */
+        if (!st && strcmp(version, "HTTP/1.1") == 0 &&
+            !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"))
+            st = 400;
         if (st) {
             if (!req->path)
                 req->path = strdup("/");
@@ -1203,6 +1261,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
         unlink(req->upload.tmp_path); /* not taken by the handler */
     json_decref(req->form);
     json_decref(req->query);
+    free(req->field_key);
+    gz_buf_free(&req->field_val);
     json_decref(req->site);
     gz_buf_free(&req->body);
     free(req->uri);
@@ -1210,6 +1270,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     free(req->scratch);
     free(req);
     *req_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
 }
 
 static void on_panic(void *cls, const char *file, unsigned int line,
@@ -1363,8 +1424,17 @@ int gz_server_run(struct gz_app *app)
     sigwait(&stop_set, &sig);
     gz_log_info(1104, "%s: shutting down, finishing requests in flight",
                 sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Stop accepting, then let in-flight requests finish. */
+    /* Stop accepting, then let answers in flight finish: wait (up to 10
+     * seconds) until no request is between its first byte and its last
+     * response byte, so a long response is not cut off; idle keep-alive
+     * connections are then closed by MHD_stop_daemon. */
     MHD_quiesce_daemon(d);
+    for (int waited = 0; waited < 200; waited++) {
+        if (atomic_load(&in_flight) == 0)
+            break;
+        struct timespec ms50 = {0, 50 * 1000 * 1000};
+        nanosleep(&ms50, NULL);
+    }
     MHD_stop_daemon(d);
     pthread_mutex_lock(&bg_lock);
     stop_requested = 1;

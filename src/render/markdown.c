@@ -6,6 +6,7 @@
 #include <cmark.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gazette/html.h"
 #include "gazette/markdown.h"
@@ -48,6 +49,48 @@ static int collect_plain(cmark_node *doc, struct gz_buf *out, int *words)
     return rc;
 }
 
+/* 1 when an image URL is one safe mode would blank out. */
+static int unsafe_url(const char *url)
+{
+    static const char *const schemes[] = {"javascript:", "vbscript:", "file:",
+                                          "data:"};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Safe mode renders an image with a dangerous URL as <img src="">, which is
+ * invalid HTML; such an image is replaced by its alt text instead. Nodes
+ * are collected first and changed after the walk, which the iterator does
+ * not allow during it.
+ */
+static void drop_unsafe_images(cmark_node *doc)
+{
+    cmark_node *bad[64];
+    int n = 0;
+    cmark_iter *it = cmark_iter_new(doc);
+    if (!it)
+        return;
+    cmark_event_type ev;
+    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && n < 64) {
+        cmark_node *node = cmark_iter_get_node(it);
+        const char *url = cmark_node_get_url(node);
+        if (ev == CMARK_EVENT_ENTER &&
+            cmark_node_get_type(node) == CMARK_NODE_IMAGE &&
+            (!url || unsafe_url(url)))
+            bad[n++] = node;
+    }
+    cmark_iter_free(it);
+    for (int i = 0; i < n; i++) {
+        cmark_node *child;
+        while ((child = cmark_node_first_child(bad[i])) != NULL)
+            cmark_node_insert_before(bad[i], child);
+        cmark_node_free(bad[i]);
+    }
+}
+
 int gz_md_render(const char *markdown, size_t len, struct gz_md *out)
 {
     memset(out, 0, sizeof *out);
@@ -57,6 +100,7 @@ int gz_md_render(const char *markdown, size_t len, struct gz_md *out)
     cmark_node *doc = cmark_parse_document(markdown, len, opts);
     if (!doc)
         return GZ_ENOMEM;
+    drop_unsafe_images(doc);
     out->html = cmark_render_html(doc, opts);
     struct gz_buf plain;
     gz_buf_init(&plain);

@@ -102,7 +102,16 @@ void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
                                  : (site_desc ? site_desc : ""),
                              "og_type", og_type, "body_class", body_class,
                              "noindex", 0);
-    set_abs(page, "canonical_url", req, settings, gz_req_path(req));
+    /* Page N of a list is its own page for search engines. */
+    long long pageno = 1;
+    char canon[1200];
+    if (gz_req_query_int(req, "page", 2, 100000, 1, &pageno) == 0 &&
+        pageno > 1)
+        snprintf(canon, sizeof canon, "%s?page=%lld", gz_req_path(req),
+                 pageno);
+    else
+        snprintf(canon, sizeof canon, "%s", gz_req_path(req));
+    set_abs(page, "canonical_url", req, settings, canon);
     json_object_set_new(page, "image_url", json_string(""));
     json_object_set_new(model, "page", page);
 }

@@ -325,13 +325,17 @@ int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
         return GZ_EINVAL;
     }
     if (cfg->base_url[0]) {
-        size_t n = strlen(cfg->base_url);
-        if ((strncmp(cfg->base_url, "http://", 7) != 0 &&
-             strncmp(cfg->base_url, "https://", 8) != 0) ||
-            cfg->base_url[n - 1] == '/' || strpbrk(cfg->base_url, " \"'<>")) {
+        /* Scheme and host only: links in pages are root-relative, so
+         * Gazette serves from the root of its host (a proxy may map a
+         * whole host to it, not a sub-path). */
+        const char *u = cfg->base_url;
+        const char *host = strncmp(u, "http://", 7) == 0    ? u + 7
+                           : strncmp(u, "https://", 8) == 0 ? u + 8
+                                                            : NULL;
+        if (!host || !*host || strpbrk(host, "/?# \"'<>\\")) {
             snprintf(err, errlen,
-                     "server.base_url: expected http(s)://host[:port][/path] "
-                     "without a trailing slash, got \"%.80s\"",
+                     "server.base_url: expected http(s)://host[:port] with no "
+                     "path or trailing slash, got \"%.80s\"",
                      cfg->base_url);
             return GZ_EINVAL;
         }

@@ -19,7 +19,6 @@ repository root as working directory, so demo/demo.json, templates/ and
 static/ are found, and with an empty configuration file of their own, so a
 config/gazette.conf in the checkout cannot change what is tested.
 """
-import errno
 import html.parser
 import http.client
 import json
@@ -29,7 +28,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
@@ -65,6 +63,16 @@ def base_env(extra=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("GAZETTE_")}
     env.update(extra or {})
     return env
+
+
+_sources = iter(range(2, 250 * 250))
+
+
+def new_client_address():
+    """A loopback address no other test has used, so per-client rate
+    limits of one test do not spill into the next."""
+    n = next(_sources)
+    return "127.0.%d.%d" % (n // 250, n % 250 + 2)
 
 
 def free_port():
@@ -132,6 +140,21 @@ class RawResponse:
 
     def __repr__(self):
         return "<raw %r, %d bytes>" % (self.status_line, len(self.raw))
+
+
+def _complete(data, head=False):
+    """Does data hold one whole HTTP answer (headers, and the body its
+    Content-Length announces)?"""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    r = RawResponse(data)
+    if head or r.status in (204, 304) or (r.status or 0) < 200:
+        return True
+    cl = r.header("content-length")
+    if cl is None or not cl.isdigit():
+        return False
+    return len(data) - end - 4 >= int(cl)
 
 
 # ---- HTML parsing ----------------------------------------------------------
@@ -274,10 +297,13 @@ class Gazette:
 
     # -- command line --
 
-    def cli(self, *args, env=None, timeout=60, db=True, input=None):
-        """Runs `gazette --config EMPTY [--db DB] args...`; returns the
+    def cli(self, *args, env=None, timeout=60, db=True, input=None,
+            config=True):
+        """Runs `gazette [--config EMPTY] [--db DB] args...`; returns the
         CompletedProcess (text mode)."""
-        cmd = [gazette_bin(), "--config", self.conf]
+        cmd = [gazette_bin()]
+        if config:
+            cmd += ["--config", self.conf]
         if db:
             cmd += ["--db", self.db]
         cmd += list(args)
@@ -424,8 +450,14 @@ class Gazette:
     def base(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def request(self, method, path, headers=None, body=None, timeout=15):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, path, headers=None, body=None, timeout=15,
+                source=None):
+        """One request on its own connection. source: the client address
+        to connect from (any 127.x.y.z works on Linux), for per-address
+        limits."""
+        c = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=timeout,
+            source_address=(source, 0) if source else None)
         try:
             c.request(method, path, body=body, headers=dict(headers or {}))
             r = c.getresponse()
@@ -440,9 +472,12 @@ class Gazette:
     def head(self, path, headers=None, **kw):
         return self.request("HEAD", path, headers, **kw)
 
-    def raw(self, data, timeout=5.0, shut_wr=False):
-        """Sends exact bytes, returns every byte received until the server
-        closes (or timeout seconds of silence)."""
+    def raw(self, data, timeout=5.0, shut_wr=False, wait_close=False,
+            head=False):
+        """Sends exact bytes, returns the bytes received: one complete
+        answer (by its Content-Length; head: no body expected), or, with
+        wait_close, all until the server closes. Stops after timeout
+        seconds of silence."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         out = b""
         try:
@@ -459,6 +494,8 @@ class Gazette:
                 if not d:
                     break
                 out += d
+                if not wait_close and _complete(out, head):
+                    break
         finally:
             s.close()
         return RawResponse(out)
@@ -469,7 +506,7 @@ class Gazette:
             target = target.encode("latin-1")
         return self.raw(method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1"
                         b"\r\nConnection: close\r\n" + extra + b"\r\n",
-                        timeout=timeout)
+                        timeout=timeout, wait_close=True)
 
 
 # ---- test cases ------------------------------------------------------------
@@ -505,6 +542,19 @@ class ServerTestCase(unittest.TestCase):
                 "%s: gazette did not shut down gracefully on SIGTERM: exit %r "
                 "(expected 0); stderr tail:\n%s" % (cls.__name__, rc,
                                                     err[-1500:]))
+
+    # assertions that quote the place, not the whole page
+    def assertAbsent(self, needle, hay, msg=""):
+        i = hay.find(needle)
+        if i >= 0:
+            self.fail("%s%r found: ...%r..." % (
+                msg + ": " if msg else "", needle,
+                hay[max(0, i - 150):i + len(needle) + 150]))
+
+    def assertPresent(self, needle, hay, msg=""):
+        if needle not in hay:
+            self.fail("%s%r not found in %d characters starting %r" % (
+                msg + ": " if msg else "", needle, len(hay), hay[:200]))
 
     # shortcuts
     def get(self, path, headers=None, **kw):
