@@ -30,6 +30,10 @@ BAD = [
      {"GAZETTE_BASE_URL": "https://news.example.org/"}, None, "base_url"),
     ("--base_url ftp://example.org", ["--base_url", "ftp://example.org"], {},
      None, "base_url"),
+    # Links are root-relative, so a base URL with a path is refused at
+    # start-up rather than half-honoured (docs/DECISIONS.md).
+    ("GAZETTE_BASE_URL with a path", [],
+     {"GAZETTE_BASE_URL": "https://example.org/news"}, None, "base_url"),
     ("GAZETTE_GZIP=maybe", [], {"GAZETTE_GZIP": "maybe"}, None,
      "GAZETTE_GZIP"),
     ("GAZETTE_PAGE_SIZE=0", [], {"GAZETTE_PAGE_SIZE": "0"}, None,
