@@ -84,6 +84,7 @@ static atomic_ullong m_latency[NBUCKETS + 1];
 static atomic_ullong m_latency_sum_us;
 static atomic_ullong m_latency_count;
 static atomic_ullong m_cache_hits, m_cache_misses;
+static atomic_int in_flight; /* requests begun and not completed */
 
 int gz_metrics_render(struct gz_buf *out)
 {
@@ -137,6 +138,12 @@ int gz_metrics_render(struct gz_buf *out)
                   "# TYPE gazette_page_cache_misses_total counter\n"
                   "gazette_page_cache_misses_total %llu\n",
                   atomic_load(&m_cache_hits), atomic_load(&m_cache_misses));
+    gz_buf_printf(out,
+                  "# HELP gazette_http_requests_in_flight Requests begun and"
+                  " not yet answered.\n"
+                  "# TYPE gazette_http_requests_in_flight gauge\n"
+                  "gazette_http_requests_in_flight %d\n",
+                  atomic_load(&in_flight));
     return 0;
 }
 
@@ -737,7 +744,6 @@ static int serve_cached(struct gz_req *req, const char *key, long long version,
 /* ---- request life cycle ----------------------------------------------- */
 
 static atomic_ullong req_counter;
-static atomic_int in_flight; /* requests begun and not completed */
 static unsigned req_prefix;
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
