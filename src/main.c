@@ -136,9 +136,11 @@ static int cmd_serve(struct gz_config *cfg)
         gz_tpl_set_free(app.tpl);
         return 1;
     }
-    static const char *const needed[] = {"home",  "article", "tag",
-                                         "author", "search", "error",
-                                         "rss",   "sitemap", "message"};
+    static const char *const needed[] = {
+        "home",           "article",         "tag",         "author",
+        "search",         "error",           "rss",         "sitemap",
+        "message",        "mail_confirm",    "mail_notify", "admin_comments",
+        "admin_subscribers"};
     for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++) {
         if (!gz_tpl_has(app.tpl, needed[i])) {
             fprintf(stderr, "gazette: templates: %s/%s.mustache is missing\n",

@@ -1,17 +1,190 @@
-/* Placeholder: not built yet; answers 404. */
+/*
+ * settings.c - /admin/settings, for admins only: the site's title,
+ * description and base URL, the comment moderation policy and double
+ * opt-in, plus a read-only line on how mail is sent.
+ *
+ * Values are checked here, then written to the settings table in one
+ * transaction (newsroom.h). Every page reads the settings per request
+ * (gz_store_settings_load) and the write bumps the content version, so
+ * cached public pages are rebuilt with the new values at once.
+ *
+ * Keys and values other engineers rely on: comment_policy is "approve"
+ * (publish every comment), "first" (hold first-time commenters) or
+ * "hold" (hold all); double_opt_in is "on" or "off".
+ *
+ * Threads: handlers keep no state between requests.
+ */
+#include <stdio.h>
+#include <string.h>
+
 #include "gazette/admin.h"
+#include "gazette/html.h"
+#include "gazette/newsroom.h"
+#include "gazette/site.h"
+#include "gazette/store.h"
+#include "newsroom_pages.h"
+
+#define field gz_newsroom_field
+
+static const struct {
+    const char *value, *label, *hint;
+} policies[] = {
+    {"approve", "Publish every comment",
+     "Comments appear at once. You can still remove them later."},
+    {"first", "Hold first-time commenters",
+     "A commenter's first comment waits for approval; later ones appear at "
+     "once."},
+    {"hold", "Hold every comment",
+     "Nothing appears until an editor approves "
+     "it."},
+};
+
+/* SECURITY: the base URL ends up in feeds, mail and canonical links, so
+ * only a plain http(s) origin is accepted: scheme, host, optional port,
+ * nothing after (the same rule as server.base_url in the config). */
+static int base_url_ok(const char *u)
+{
+    size_t n = strlen(u);
+    const char *host;
+    if (!strncmp(u, "https://", 8))
+        host = u + 8;
+    else if (!strncmp(u, "http://", 7))
+        host = u + 7;
+    else
+        return 0;
+    if (n > 200 || !*host || *host == ':' || strpbrk(host, "/?#@\\") ||
+        strpbrk(u, " \t\r\n\"'<>") || !gz_url_is_safe(u))
+        return 0;
+    const char *colon = strchr(host, ':');
+    if (colon &&
+        (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+         strlen(colon + 1) > 5))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            return 0;
+    return 1;
+}
+
+/* "smtp://mail.example.org:587" without any user part, for display. */
+static void mail_where(const char *url, char *out, size_t outlen)
+{
+    const char *scheme_end = strstr(url, "://");
+    const char *host = scheme_end ? scheme_end + 3 : url;
+    const char *at = strchr(host, '@');
+    if (at)
+        host = at + 1;
+    size_t hl = strcspn(host, "/?#");
+    snprintf(out, outlen, "%.*s%.*s",
+             scheme_end ? (int)(scheme_end + 3 - url) : 0, url, (int)hl, host);
+}
+
+/* Renders the page from `values` (borrowed strings: title, description,
+ * base_url, comment_policy, double_opt_in) and errors (borrowed). */
+static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
+                         json_t *values, json_t *errors, const char *notice)
+{
+    const struct gz_config *cfg = &gz_req_app(req)->cfg;
+    const char *policy =
+        json_string_value(json_object_get(values, "comment_policy"));
+    const char *dbl =
+        json_string_value(json_object_get(values, "double_opt_in"));
+    json_t *opts = json_array();
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        json_array_append_new(
+            opts,
+            json_pack("{s:s, s:s, s:s, s:b}", "value", policies[i].value,
+                      "label", policies[i].label, "hint", policies[i].hint,
+                      "checked", policy && !strcmp(policy, policies[i].value)));
+    char where[300] = "";
+    if (cfg->smtp_url[0])
+        mail_where(cfg->smtp_url, where, sizeof where);
+    json_t *model = json_pack(
+        "{s:{s:O, s:O, s:O, s:b}, s:o, s:O, s:s, s:{s:b, s:s, s:s},"
+        " s:s}",
+        "settings", "title", json_object_get(values, "title"), "description",
+        json_object_get(values, "description"), "base_url",
+        json_object_get(values, "base_url"), "double_opt_in",
+        dbl && !strcmp(dbl, "on"), "policies", opts, "errors", errors, "notice",
+        notice ? notice : "", "mail", "configured", cfg->smtp_url[0] != '\0',
+        "server", where, "from", cfg->mail_from, "default_base_url",
+        gz_req_base_url(req));
+    gz_newsroom_section(model, "settings");
+    int rc = gz_admin_render(req, resp, "admin_settings", "Settings", model);
+    json_decref(model);
+    if (rc == 0)
+        resp->status = status;
+    return rc;
+}
 
 int gz_page_admin_settings(struct gz_req *req, struct gz_resp *resp)
 {
-    (void)req;
-    (void)resp;
-    return 404;
+    json_t *values = gz_store_settings_load(gz_req_db(req));
+    json_t *errors = json_object();
+    const char *done = gz_req_query(req, "done", NULL);
+    int rc = settings_page(req, resp, 200, values, errors,
+                           done && !strcmp(done, "saved")
+                               ? "Settings saved. Every page uses them now."
+                               : NULL);
+    json_decref(values);
+    json_decref(errors);
+    return rc;
+}
+
+static int text_ok(const char *s, size_t max, int single_line)
+{
+    size_t n = strlen(s);
+    return gz_utf8_valid_text(s, n) && gz_utf8_len(s, n) <= max &&
+           (!single_line || !strpbrk(s, "\r\n"));
 }
 
 int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
 {
-    (void)req;
-    (void)resp;
-    return 404;
+    const char *title = field(req, "title");
+    const char *desc = field(req, "description");
+    const char *base = field(req, "base_url");
+    const char *policy = field(req, "comment_policy");
+    const char *dbl = *field(req, "double_opt_in") ? "on" : "off";
+    json_t *errors = json_object();
+    if (strspn(title, " ") == strlen(title))
+        json_object_set_new(errors, "title",
+                            json_string("Give the site a title."));
+    else if (!text_ok(title, 120, 1))
+        json_object_set_new(errors, "title",
+                            json_string("Use at most 120 characters, on one "
+                                        "line."));
+    if (!text_ok(desc, 300, 1))
+        json_object_set_new(errors, "description",
+                            json_string("Use at most 300 characters, on one "
+                                        "line."));
+    if (*base && !base_url_ok(base))
+        json_object_set_new(
+            errors, "base_url",
+            json_string("Enter the site's address: http:// or https://, "
+                        "the host name and, if needed, a port, with no path "
+                        "or slash at the end, like "
+                        "https://news.example.org."));
+    int policy_ok = 0;
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
+        policy_ok |= !strcmp(policy, policies[i].value);
+    if (!policy_ok)
+        json_object_set_new(errors, "comment_policy",
+                            json_string("Choose one of the three policies."));
+    json_t *values = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title,
+                               "description", desc, "base_url", base,
+                               "comment_policy", policy, "double_opt_in", dbl);
+    int rc;
+    if (json_object_size(errors) > 0) {
+        rc = settings_page(req, resp, 422, values, errors, NULL);
+    } else if (gz_store_settings_save(gz_req_db(req), values) != 0) {
+        rc = 500;
+    } else {
+        gz_log_info(2601, "request %s: settings saved by user %lld",
+                    gz_req_id(req), gz_req_user(req)->id);
+        gz_resp_redirect(resp, 303, "/admin/settings?done=saved");
+        rc = 0;
+    }
+    json_decref(values);
+    json_decref(errors);
+    return rc;
 }
-

@@ -482,7 +482,7 @@ json_t *gz_store_settings_load(struct gz_db *db)
     json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "Gazette",
                           "description", "News, written and served lightly.",
                           "base_url", "", "comment_policy", "first",
-                          "double_opt_in", "on");
+                          "double_opt_in", "");
     sqlite3_stmt *st =
         gz_db_stmt(db, GZ_SQL("SELECT key, value FROM settings"));
     if (!st)
