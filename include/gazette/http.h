@@ -63,6 +63,7 @@ struct gz_resp {
     const unsigned char *static_body; /* instead of body: app-lifetime data */
     char location[1024];      /* for redirects */
     char cookies[2][300];     /* Set-Cookie values */
+    char disposition[160];    /* Content-Disposition, e.g. a download */
     char allow[96];           /* for 405 */
     int retry_after;          /* seconds, for 429/503 */
 };

@@ -431,6 +431,8 @@ int gz_page_admin_subscribers_csv(struct gz_req *req, struct gz_resp *resp)
         return 503;
     gz_resp_take(resp, 200, "text/csv; charset=utf-8; header=present", body,
                  len);
+    snprintf(resp->disposition, sizeof resp->disposition,
+             "attachment; filename=\"subscribers.csv\"");
     return 0;
 }
 

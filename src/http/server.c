@@ -664,6 +664,9 @@ static enum MHD_Result send_answer(struct gz_req *req, int status,
                 MHD_add_response_header(r, "Set-Cookie", extra->cookies[c]);
         if (extra->allow[0])
             MHD_add_response_header(r, "Allow", extra->allow);
+        if (extra->disposition[0])
+            MHD_add_response_header(r, "Content-Disposition",
+                                    extra->disposition);
         if (extra->retry_after > 0) {
             char ra[16];
             snprintf(ra, sizeof ra, "%d", extra->retry_after);
