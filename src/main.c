@@ -157,10 +157,15 @@ static int cmd_serve(struct gz_config *cfg)
     const char *css = gz_static_url(app.statics, "css/site.css");
     const char *js = gz_static_url(app.statics, "js/site.js");
     const char *icon = gz_static_url(app.statics, "img/favicon.svg");
-    app.assets = json_pack("{s:s, s:s, s:s}", "css_url",
-                           css ? css : "/static/css/site.css", "js_url",
-                           js ? js : "/static/js/site.js", "favicon_url",
-                           icon ? icon : "/favicon.ico");
+    const char *admin_css = gz_static_url(app.statics, "css/admin.css");
+    const char *admin_js = gz_static_url(app.statics, "js/admin.js");
+    app.assets = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s}", "css_url",
+        css ? css : "/static/css/site.css", "js_url",
+        js ? js : "/static/js/site.js", "favicon_url",
+        icon ? icon : "/favicon.ico", "admin_css_url",
+        admin_css ? admin_css : "/static/css/admin.css", "admin_js_url",
+        admin_js ? admin_js : "/static/js/admin.js");
     int rc = gz_server_run(&app);
     json_decref(app.assets);
     gz_static_free(app.statics);

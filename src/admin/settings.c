@@ -10,7 +10,8 @@
  *
  * Keys and values other engineers rely on: comment_policy is "approve"
  * (publish every comment), "first" (hold first-time commenters) or
- * "hold" (hold all); double_opt_in is "on" or "off".
+ * "hold" (hold all); double_opt_in is "on", "off" or "" (automatic: on
+ * when an SMTP server is configured, as SPEC section 5 asks).
  *
  * Threads: handlers keep no state between requests.
  */
@@ -25,6 +26,16 @@
 #include "newsroom_pages.h"
 
 #define field gz_newsroom_field
+
+static const struct {
+    const char *value, *label, *hint;
+} opt_ins[] = {
+    {"", "Automatic",
+     "On when mail can be sent (an SMTP server is configured), off "
+     "otherwise."},
+    {"on", "On", "New subscribers confirm by email before they get mail."},
+    {"off", "Off", "A sign-up is active at once."},
+};
 
 static const struct {
     const char *value, *label, *hint;
@@ -96,16 +107,24 @@ static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
             json_pack("{s:s, s:s, s:s, s:b}", "value", policies[i].value,
                       "label", policies[i].label, "hint", policies[i].hint,
                       "checked", policy && !strcmp(policy, policies[i].value)));
+    json_t *dois = json_array();
+    for (size_t i = 0; i < sizeof opt_ins / sizeof opt_ins[0]; i++)
+        json_array_append_new(
+            dois,
+            json_pack("{s:s, s:s, s:s, s:b}", "value", opt_ins[i].value,
+                      "label", opt_ins[i].label, "hint", opt_ins[i].hint,
+                      "checked", !strcmp(dbl ? dbl : "", opt_ins[i].value)));
+    int doi_now = dbl && *dbl ? !strcmp(dbl, "on") : cfg->smtp_url[0] != '\0';
     char where[300] = "";
     if (cfg->smtp_url[0])
         mail_where(cfg->smtp_url, where, sizeof where);
     json_t *model = json_pack(
-        "{s:{s:O, s:O, s:O, s:b}, s:o, s:O, s:s, s:{s:b, s:s, s:s},"
+        "{s:{s:O, s:O, s:O, s:b}, s:o, s:o, s:O, s:s, s:{s:b, s:s, s:s},"
         " s:s}",
         "settings", "title", json_object_get(values, "title"), "description",
         json_object_get(values, "description"), "base_url",
-        json_object_get(values, "base_url"), "double_opt_in",
-        dbl && !strcmp(dbl, "on"), "policies", opts, "errors", errors, "notice",
+        json_object_get(values, "base_url"), "double_opt_in_now", doi_now,
+        "policies", opts, "opt_ins", dois, "errors", errors, "notice",
         notice ? notice : "", "mail", "configured", cfg->smtp_url[0] != '\0',
         "server", where, "from", cfg->mail_from, "default_base_url",
         gz_req_base_url(req));
@@ -144,7 +163,7 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
     const char *desc = field(req, "description");
     const char *base = field(req, "base_url");
     const char *policy = field(req, "comment_policy");
-    const char *dbl = *field(req, "double_opt_in") ? "on" : "off";
+    const char *dbl = field(req, "double_opt_in");
     json_t *errors = json_object();
     if (strspn(title, " ") == strlen(title))
         json_object_set_new(errors, "title",
@@ -164,6 +183,12 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
                         "the host name and, if needed, a port, with no path "
                         "or slash at the end, like "
                         "https://news.example.org."));
+    int doi_ok = 0;
+    for (size_t i = 0; i < sizeof opt_ins / sizeof opt_ins[0]; i++)
+        doi_ok |= !strcmp(dbl, opt_ins[i].value);
+    if (!doi_ok)
+        json_object_set_new(errors, "double_opt_in",
+                            json_string("Choose automatic, on or off."));
     int policy_ok = 0;
     for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++)
         policy_ok |= !strcmp(policy, policies[i].value);

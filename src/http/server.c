@@ -554,7 +554,14 @@ static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
     char buf[80];
     switch (cache) {
     case GZ_CACHE_PUBLIC:
-        snprintf(buf, sizeof buf, "public, max-age=%d", app->cfg.cache_max_age);
+        /* max-age 0 (the default): browsers revalidate with the ETag on
+         * every view, so a correction reaches a reader at once, at the
+         * cost of a 304. */
+        if (app->cfg.cache_max_age == 0)
+            snprintf(buf, sizeof buf, "public, max-age=0, must-revalidate");
+        else
+            snprintf(buf, sizeof buf, "public, max-age=%d",
+                     app->cfg.cache_max_age);
         MHD_add_response_header(r, "Cache-Control", buf);
         break;
     case GZ_CACHE_IMMUTABLE:

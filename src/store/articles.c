@@ -76,12 +76,19 @@ static json_t *card_from_row(sqlite3_stmt *st)
                         json_integer(sqlite3_column_int(st, 6)));
     if (sqlite3_column_type(st, 7) != SQLITE_NULL &&
         gz_url_is_safe(gz_col_text(st, 7))) {
-        json_object_set_new(
-            c, "feature_image",
-            json_pack("{s:s, s:s, s:s, s:I, s:I}", "url", gz_col_text(st, 7),
-                      "alt", gz_col_text(st, 8), "caption", gz_col_text(st, 9),
-                      "width", (json_int_t)sqlite3_column_int64(st, 10),
-                      "height", (json_int_t)sqlite3_column_int64(st, 11)));
+        /* Unknown sizes are null (no width/height attributes), never 0. */
+        json_t *img =
+            json_pack("{s:s, s:s, s:s}", "url", gz_col_text(st, 7), "alt",
+                      gz_col_text(st, 8), "caption", gz_col_text(st, 9));
+        int sized = sqlite3_column_int64(st, 10) > 0 &&
+                    sqlite3_column_int64(st, 11) > 0;
+        json_object_set_new(img, "width",
+                            sized ? json_integer(sqlite3_column_int64(st, 10))
+                                  : json_null());
+        json_object_set_new(img, "height",
+                            sized ? json_integer(sqlite3_column_int64(st, 11))
+                                  : json_null());
+        json_object_set_new(c, "feature_image", img);
     } else {
         json_object_set_new(c, "feature_image", json_null());
     }

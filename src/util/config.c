@@ -109,7 +109,7 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->max_form_bytes = 1 << 20;
     cfg->max_upload_bytes = 10 << 20;
     cfg->max_url_bytes = 8192;
-    cfg->cache_max_age = 60;
+    cfg->cache_max_age = 0;
     cfg->page_cache = 1;
     cfg->gzip = 1;
     snprintf(cfg->db_path, sizeof cfg->db_path, "data/gazette.db");

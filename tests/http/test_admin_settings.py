@@ -13,7 +13,7 @@ class Settings(NewsroomCase):
     def form(self, **change):
         f = {"title": "The Port Alder Gazette", "description": "Local news.",
              "base_url": "", "comment_policy": "first",
-             "double_opt_in": "on"}
+             "double_opt_in": ""}
         f.update(change)
         return {k: v for k, v in f.items() if v is not None}
 
@@ -27,8 +27,13 @@ class Settings(NewsroomCase):
                          ["approve", "first", "hold"])
         self.assertEqual([x.get("value") for x in radios
                           if "checked" in x.attrs], ["first"])
-        self.assertIn("checked", doc.find("input",
-                                          name="double_opt_in").attrs)
+        # Double opt-in: automatic (on when mail can be sent) by default;
+        # no SMTP server here, so it is off for now.
+        dois = doc.find_all("input", name="double_opt_in")
+        self.assertEqual([x.get("value") for x in dois], ["", "on", "off"])
+        self.assertEqual([x.get("value") for x in dois
+                          if "checked" in x.attrs], [""])
+        self.assertIn("(now off)", r.text)
         self.assertIn("Not configured", r.text, "mail status is shown")
 
     def test_save_and_every_page_uses_it_at_once(self):
@@ -37,7 +42,7 @@ class Settings(NewsroomCase):
         r = c.post("/admin/settings", self.form(
             title="The Estuary Courier", description="News from the mouth "
             "of the river.", base_url="https://news.example.org",
-            comment_policy="hold", double_opt_in=None))
+            comment_policy="hold", double_opt_in="off"))
         self.assertEqual(r.status, 303)
         self.assertEqual(r.header("Location"), "/admin/settings?done=saved")
         s = self.settings()
@@ -60,7 +65,11 @@ class Settings(NewsroomCase):
         for policy in ("approve", "first"):
             c.post("/admin/settings", self.form(comment_policy=policy))
             self.assertEqual(self.settings()["comment_policy"], policy)
+        self.assertEqual(self.settings()["double_opt_in"], "",
+                         "back to automatic")
+        c.post("/admin/settings", self.form(double_opt_in="on"))
         self.assertEqual(self.settings()["double_opt_in"], "on")
+        self.assertIn("(now on)", c.get("/admin/settings").text)
         self.assertEqual(self.settings()["base_url"], "")
 
     def test_bad_values_are_refused_beside_the_field(self):
@@ -78,7 +87,8 @@ class Settings(NewsroomCase):
                  ({"base_url": "https://example.org/news"}, "base_url"),
                  ({"base_url": "https://example.org:port"}, "base_url"),
                  ({"comment_policy": "all"}, "comment_policy"),
-                 ({"comment_policy": None}, "comment_policy")]
+                 ({"comment_policy": None}, "comment_policy"),
+                 ({"double_opt_in": "yes"}, "double_opt_in")]
         for change, field in cases:
             r = c.post("/admin/settings", self.form(**change))
             self.assertEqual(r.status, 422, change)
