@@ -242,23 +242,31 @@ static json_t *load_comments(struct gz_db *db, long long article_id)
     return top;
 }
 
+/* Binds slug to ?1 and steps to the one row. 1 on a row; 0 with *err set
+ * (GZ_ENOTFOUND, or GZ_EDB also when st is NULL) and st reset. */
+static int row_by_slug(sqlite3_stmt *st, const char *slug, int *err)
+{
+    if (!st) {
+        *err = GZ_EDB;
+        return 0;
+    }
+    gz_bind_text(st, 1, slug);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    sqlite3_reset(st);
+    *err = rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
+    return 0;
+}
+
 json_t *gz_store_article_load(struct gz_db *db, const char *slug, int *err)
 {
     sqlite3_stmt *st = gz_db_stmt(
         db, GZ_SQL("SELECT " CARD_COLS ", a.html, u.bio, a.comments_open"
                    " FROM articles a JOIN users u ON u.id = a.author_id"
                    " WHERE a.slug = ?1 AND a.status = 'published'"));
-    if (!st) {
-        *err = GZ_EDB;
+    if (!row_by_slug(st, slug, err))
         return NULL;
-    }
-    gz_bind_text(st, 1, slug);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        *err = rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
-        return NULL;
-    }
     json_t *a = card_from_row(st);
     json_object_set_new(a, "body_html", gz_col_json_str(st, CARD_NCOLS));
     json_object_set_new(json_object_get(a, "author"), "bio",
@@ -285,17 +293,8 @@ json_t *gz_store_tag_load(struct gz_db *db, const char *slug, int *err)
                    "  ON a.id = x.article_id WHERE x.tag_id = t.id"
                    "  AND a.status = 'published')"
                    " FROM tags t WHERE t.slug = ?1"));
-    if (!st) {
-        *err = GZ_EDB;
+    if (!row_by_slug(st, slug, err))
         return NULL;
-    }
-    gz_bind_text(st, 1, slug);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        *err = rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
-        return NULL;
-    }
     json_t *t = link_obj("tags", gz_col_text(st, 0), gz_col_text(st, 1));
     char feed[320];
     snprintf(feed, sizeof feed, "/tags/%s/feed.xml", gz_col_text(st, 1));
@@ -313,17 +312,8 @@ json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err)
                    " (SELECT count(*) FROM articles a WHERE a.author_id = u.id"
                    "  AND a.status = 'published')"
                    " FROM users u WHERE u.slug = ?1"));
-    if (!st) {
-        *err = GZ_EDB;
+    if (!row_by_slug(st, slug, err))
         return NULL;
-    }
-    gz_bind_text(st, 1, slug);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        *err = rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
-        return NULL;
-    }
     json_t *a = person(gz_col_text(st, 0), gz_col_text(st, 1));
     json_object_set_new(a, "bio", gz_col_json_str(st, 2));
     json_object_set_new(a, "count", json_integer(sqlite3_column_int64(st, 3)));
