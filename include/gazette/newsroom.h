@@ -85,13 +85,19 @@ enum gz_story_action {
  * image_alt, image_caption, publish_at. When it is non-empty afterwards
  * nothing is written and GZ_EINVAL is returned.
  *
+ * own_draft_of: when > 0 (an author acting), an existing story must,
+ * inside the same transaction, still be a draft by that user, else
+ * GZ_EFORBIDDEN and nothing changes (an editor may have published it
+ * since the handler looked).
+ *
  * Returns 0 with *out_id set, GZ_EINVAL, GZ_ENOTFOUND (no story `id`),
- * GZ_ENOMEM or GZ_EDB.
+ * GZ_EFORBIDDEN, GZ_ENOMEM or GZ_EDB.
  */
 int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
                         const struct gz_story_in *in,
                         enum gz_story_action action, long long publish_at,
-                        long long *out_id, json_t *errors);
+                        long long own_draft_of, long long *out_id,
+                        json_t *errors);
 
 /*
  * One story of any status, for the edit form: {id, slug, title, excerpt,
@@ -104,9 +110,11 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
  */
 json_t *gz_store_story_load(struct gz_db *db, long long id, int *err);
 
-/* Deletes a story (its tags links and comments go with it). 0,
- * GZ_ENOTFOUND or GZ_EDB. */
-int gz_store_story_delete(struct gz_db *db, long long id);
+/* Deletes a story (its tags links and comments go with it). With
+ * own_draft_of > 0 only while it is a draft by that user (checked in the
+ * same statement). 0, GZ_ENOTFOUND, GZ_EFORBIDDEN or GZ_EDB. */
+int gz_store_story_delete(struct gz_db *db, long long id,
+                          long long own_draft_of);
 
 struct gz_story_query {
     const char *status;  /* "draft", "scheduled", "published" or NULL */

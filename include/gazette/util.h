@@ -21,6 +21,7 @@ enum gz_err {
     GZ_EIO = -5,
     GZ_ECONFLICT = -6,
     GZ_ETOOBIG = -7,
+    GZ_EFORBIDDEN = -8,
 };
 
 /* Invariant check: the only thing allowed to abort the process. */

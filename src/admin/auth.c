@@ -18,7 +18,7 @@
 
 #define SESSION_TTL (14 * 24 * 3600)
 #define LOGIN_WINDOW 900 /* 15 minutes */
-#define LOGIN_MAX_PER_IP 10
+#define LOGIN_MAX_PER_IP 20
 #define LOGIN_MAX_PER_ACCOUNT 5
 
 static const char *form_str(struct gz_req *req, const char *name)
@@ -197,14 +197,17 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     lower[i] = '\0';
     snprintf(ip_key, sizeof ip_key, "login-ip:%s", gz_req_client(req));
     snprintf(acct_key, sizeof acct_key, "login-acct:%s", lower);
-    int wait = gz_ratelimit_peek(ip_key, LOGIN_MAX_PER_IP, LOGIN_WINDOW);
-    int wait2 = gz_ratelimit_peek(acct_key, LOGIN_MAX_PER_ACCOUNT,
-                                  LOGIN_WINDOW);
+    /* SECURITY: the attempt is counted before the (slow) password check,
+     * so parallel guesses cannot all slip under the limit. A success
+     * clears the account's count; the address keeps its own. */
+    int wait = gz_ratelimit_hit(ip_key, LOGIN_MAX_PER_IP, LOGIN_WINDOW);
+    int wait2 = gz_ratelimit_hit(acct_key, LOGIN_MAX_PER_ACCOUNT,
+                                 LOGIN_WINDOW);
     if (wait2 > wait)
         wait = wait2;
     if (wait > 0) {
         int rc = login_page(req, resp, 429,
-                            "Too many failed sign-ins. Wait a few minutes "
+                            "Too many sign-in attempts. Wait a few minutes "
                             "and try again.");
         resp->retry_after = wait;
         return rc;
@@ -216,8 +219,6 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     if (id < 0)
         return 500;
     if (id == 0) {
-        gz_ratelimit_hit(ip_key, LOGIN_MAX_PER_IP, LOGIN_WINDOW);
-        gz_ratelimit_hit(acct_key, LOGIN_MAX_PER_ACCOUNT, LOGIN_WINDOW);
         gz_log_info(2102, "request %s: failed sign-in from %s",
                     gz_req_id(req), gz_req_client(req));
         return login_page(req, resp, 401, "Email or password is incorrect.");

@@ -312,9 +312,9 @@ static int form_page(struct gz_req *req, struct gz_resp *resp, int status,
         list, "can", can, "notice", notice ? notice : "", "max_upload_bytes",
         limit, "max_upload_human", limit_human, "is_author", !editor);
     gz_newsroom_section(model, "stories");
-    char title[400];
+    char title[1300];
     if (cur)
-        snprintf(title, sizeof title, "Edit \xe2\x80\x9c%.300s\xe2\x80\x9d",
+        snprintf(title, sizeof title, "Edit \xe2\x80\x9c%.1200s\xe2\x80\x9d",
                  str_of(cur, "title"));
     else
         snprintf(title, sizeof title, "New story");
@@ -639,8 +639,8 @@ static int preview_page(struct gz_req *req, struct gz_resp *resp, json_t *cur,
         !strcmp(st, "published")   ? "Update"
         : !strcmp(st, "scheduled") ? "Save"
                                    : "Save draft");
-    char t[400];
-    snprintf(t, sizeof t, "Preview: %.300s", title);
+    char t[1300];
+    snprintf(t, sizeof t, "Preview: %.1200s", title);
     int rc = gz_admin_render(req, resp, "admin_preview", t, model);
     json_decref(model);
     return rc;
@@ -779,13 +779,21 @@ static int story_post(struct gz_req *req, struct gz_resp *resp, json_t *cur)
     long long id = 0;
     int src =
         gz_store_story_save(gz_req_db(req), cur ? int_of(cur, "id") : 0, me->id,
-                            &in, to_store[act], publish_at, &id, errors);
+                            &in, to_store[act], publish_at,
+                            is_editor(me) ? 0 : me->id, &id, errors);
     if (src == GZ_EINVAL) {
         rc = form_page(req, resp, 422, cur, vals, errors, NULL);
         goto out;
     }
     if (src == GZ_ENOTFOUND) {
         rc = 404;
+        goto out;
+    }
+    if (src == GZ_EFORBIDDEN) {
+        rc = forbidden(req, resp,
+                       "This story is no longer your draft: an editor has "
+                       "published or scheduled it. Ask an editor to "
+                       "unpublish it if it needs more work.");
         goto out;
     }
     if (src != 0) {
@@ -866,10 +874,16 @@ int gz_page_admin_story_delete(struct gz_req *req, struct gz_resp *resp)
         json_decref(cur);
         return forbidden(req, resp, why);
     }
-    int rc = gz_store_story_delete(gz_req_db(req), int_of(cur, "id"));
+    const struct gz_user *me = gz_req_user(req);
+    int rc = gz_store_story_delete(gz_req_db(req), int_of(cur, "id"),
+                                   is_editor(me) ? 0 : me->id);
     json_decref(cur);
     if (rc == GZ_ENOTFOUND)
         return 404;
+    if (rc == GZ_EFORBIDDEN)
+        return forbidden(req, resp,
+                         "This story is no longer your draft, so it was not "
+                         "deleted.");
     if (rc != 0)
         return 500;
     gz_resp_redirect(resp, 303, "/admin/stories?done=deleted");

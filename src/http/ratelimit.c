@@ -2,18 +2,20 @@
  * ratelimit.c - in-memory sliding-window rate limits (login attempts,
  * comments, sign-ups), keyed by strings such as "login-ip:127.0.0.1".
  *
- * A fixed table of slots, each holding the times of a key's recent events
- * in a small ring; a new key takes the slot of its hash, evicting what was
- * there (so memory is bounded whatever clients send). Limits reset when
+ * A fixed table of sets of slots, each slot holding the times of a key's
+ * recent events in a small ring; a new key takes the least recently used
+ * slot of its set (so memory is bounded whatever clients send). Limits reset when
  * the process restarts: they slow down abuse, they are not accounting.
  * One mutex guards the table; the work under it is tiny.
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "gazette/http.h"
 
-#define SLOTS 4096
+#define SETS 1024
+#define WAYS 4
 #define RING 32
 
 struct slot {
@@ -22,22 +24,46 @@ struct slot {
     int head, count;
 };
 
-static struct slot table[SLOTS];
+static struct slot table[SETS][WAYS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char hash_key[crypto_shorthash_KEYBYTES];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
+static void make_key(void)
+{
+    randombytes_buf(hash_key, sizeof hash_key);
+}
+
+static long long newest(const struct slot *s)
+{
+    return s->count ? s->at[(s->head - 1 + RING) % RING] : 0;
+}
+
+/*
+ * SECURITY: the set comes from a keyed hash (SipHash, random key per
+ * process), so a client cannot pick keys that land on someone else's
+ * entry; within a set, a new key replaces the entry whose last event is
+ * the oldest, so a busy key is not evicted by one newcomer.
+ */
 static struct slot *find(const char *key, int create)
 {
-    unsigned long h = 5381;
-    for (const char *p = key; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    struct slot *s = &table[h % SLOTS];
-    if (strncmp(s->key, key, sizeof s->key - 1) != 0) {
-        if (!create)
-            return NULL;
-        memset(s, 0, sizeof *s);
-        strncpy(s->key, key, sizeof s->key - 1);
+    pthread_once(&key_once, make_key);
+    unsigned char h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, (const unsigned char *)key, strlen(key), hash_key);
+    unsigned long idx = ((unsigned long)h[0] | (unsigned long)h[1] << 8) % SETS;
+    struct slot *set = table[idx], *victim = &set[0];
+    for (int w = 0; w < WAYS; w++) {
+        if (strncmp(set[w].key, key, sizeof set[w].key - 1) == 0 &&
+            set[w].key[0])
+            return &set[w];
+        if (newest(&set[w]) < newest(victim))
+            victim = &set[w];
     }
-    return s;
+    if (!create)
+        return NULL;
+    memset(victim, 0, sizeof *victim);
+    strncpy(victim->key, key, sizeof victim->key - 1);
+    return victim;
 }
 
 /* Seconds until an event is allowed again, 0 when one is allowed now. */

@@ -852,11 +852,14 @@ static enum MHD_Result on_upload_data(struct gz_req *req, const char *key,
     struct gz_upload *u = &req->upload;
     if (req->upload_error)
         return MHD_YES; /* keep reading (and dropping) the rest */
+    if (off == 0 && req->upload_file &&
+        (u->size > 0 || strcmp(u->field, key) != 0)) {
+        /* A new file part while one is open: a second file, refused (one
+         * file per request), never appended to the first. */
+        upload_fail(req, 400);
+        return MHD_YES;
+    }
     if (off == 0 && !req->upload_file) {
-        if (req->have_upload || u->tmp_path[0]) {
-            upload_fail(req, 400); /* one file per request */
-            return MHD_YES;
-        }
         if (size == 0 && !filename[0])
             return MHD_YES; /* the file input was left empty */
         char dir[1040];
@@ -1056,13 +1059,15 @@ static void load_user(struct gz_req *req)
     req->have_user = 1;
 }
 
-/* The generic rules, in order, before any handler: sign-in, role, origin,
- * CSRF token, upload checks. Returns 0 to go on, or fills resp. */
-static int guard(struct gz_req *req, struct gz_resp *resp)
+/* The rules about who is asking, checked as soon as the headers are in
+ * (SECURITY: before any body is read, so nobody can make Gazette store
+ * an upload or a large form without the right to send it): session,
+ * sign-in, the route's role, the origin of unsafe requests. Returns 0 to
+ * go on, or fills resp. */
+static int guard_identity(struct gz_req *req, struct gz_resp *resp)
 {
     const struct gz_route *r = req->route;
     int unsafe = !(req->method & (GZ_GET | GZ_HEAD));
-    flush_field(req);
     if ((r->flags & GZ_R_ADMIN) || r->role > GZ_ROLE_NONE)
         load_user(req);
     if (r->role > GZ_ROLE_NONE && !req->have_user) {
@@ -1091,6 +1096,16 @@ static int guard(struct gz_req *req, struct gz_resp *resp)
                          "refused.");
         return 403;
     }
+    return 0;
+}
+
+/* The rules about what was sent, once the body is in: the CSRF token of
+ * admin forms, then the upload's checks. Returns 0 or fills resp. */
+static int guard_body(struct gz_req *req, struct gz_resp *resp)
+{
+    const struct gz_route *r = req->route;
+    int unsafe = !(req->method & (GZ_GET | GZ_HEAD));
+    flush_field(req);
     if (unsafe && (r->flags & GZ_R_CSRF)) {
         const char *token = json_string_value(json_object_get(req->form, "csrf"));
         if (!token)
@@ -1144,7 +1159,7 @@ static enum MHD_Result answer(struct gz_req *req)
             atomic_fetch_add(&m_cache_misses, 1);
         }
     }
-    if (guard(req, &resp) != 0)
+    if (guard_body(req, &resp) != 0)
         goto send;
     int status = r->handler(req, &resp);
     if (status >= 400) {
@@ -1201,6 +1216,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!req->route) {
             req->early_status = allowed ? 405 : 404;
             return answer(req); /* now: the body is never read */
+        }
+        struct gz_resp early = {0};
+        early.status = 200;
+        if (guard_identity(req, &early) != 0) {
+            enum MHD_Result ret = finish(req, &early, NULL, 0);
+            free(early.body);
+            return ret;
         }
         req->body_limit = req->route->body_limit
                               ? req->route->body_limit

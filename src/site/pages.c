@@ -8,6 +8,7 @@
  * Handlers run on MHD worker threads with the thread's own read-only
  * database connection; they keep no state between requests.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,33 @@ static void set_abs(json_t *o, const char *key, struct gz_req *req,
     free(u);
 }
 
+/*
+ * The navigation's tags (the five with the most stories). Counting them
+ * reads every story's tags, so the answer is kept for as long as the
+ * content version stays the same: shared by all threads under a mutex,
+ * each caller gets its own copy. Returns an owned array.
+ */
+static json_t *nav_tags(struct gz_db *db)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static json_t *kept;
+    static long long kept_version = -1;
+    long long version = -1, changed_at;
+    if (!db)
+        return json_array();
+    if (gz_store_content_version(db, &version, &changed_at) != 0)
+        version = -1;
+    pthread_mutex_lock(&lock);
+    if (!kept || version < 0 || version != kept_version) {
+        json_decref(kept);
+        kept = gz_store_nav_tags(db, 5);
+        kept_version = version;
+    }
+    json_t *copy = json_deep_copy(kept);
+    pthread_mutex_unlock(&lock);
+    return copy ? copy : json_array();
+}
+
 /* Adds site, assets and page to model. title NULL: the site title alone. */
 void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
                          const char *title, const char *description,
@@ -66,7 +94,7 @@ void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
                           json_pack("{s:s, s:s, s:b}", "name", "Home", "url",
                                     "/", "current",
                                     strcmp(gz_req_path(req), "/") == 0));
-    json_t *tags = db ? gz_store_nav_tags(db, 5) : json_array();
+    json_t *tags = nav_tags(db);
     size_t i;
     json_t *t;
     json_array_foreach(tags, i, t)
@@ -89,19 +117,22 @@ void gz_site_page_common(struct gz_req *req, json_t *model, json_t *settings,
     json_object_set_new(model, "site", site);
     json_object_set(model, "assets", app->assets);
 
-    char full[600];
+    /* A buffer, not a fixed array: a cut in the middle of a UTF-8
+     * character would make json_pack refuse the whole page object. */
+    struct gz_buf full;
+    gz_buf_init(&full);
     if (title)
-        snprintf(full, sizeof full, "%s – %s", title,
-                 site_title ? site_title : "Gazette");
-    else
-        snprintf(full, sizeof full, "%s", site_title ? site_title : "Gazette");
-    json_t *page = json_pack("{s:s, s:s, s:s, s:s, s:b}", "title", full,
+        gz_buf_printf(&full, "%s – ", title);
+    gz_buf_puts(&full, site_title ? site_title : "Gazette");
+    json_t *page = json_pack("{s:s, s:s, s:s, s:s, s:b}", "title",
+                             gz_buf_cstr(&full),
                              "description",
                              description && *description
                                  ? description
                                  : (site_desc ? site_desc : ""),
                              "og_type", og_type, "body_class", body_class,
                              "noindex", 0);
+    gz_buf_free(&full);
     /* Page N of a list is its own page for search engines. */
     long long pageno = 1;
     char canon[1200];
@@ -540,7 +571,7 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
     gz_time_http(newest ? newest : gz_now(), build);
     const char *site_title =
         json_string_value(json_object_get(settings, "title"));
-    char title[600];
+    char title[1400];
     if (tagobj)
         snprintf(title, sizeof title, "%s – %s", site_title,
                  json_string_value(json_object_get(tagobj, "name")));

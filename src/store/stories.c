@@ -306,7 +306,8 @@ static int save_tags(struct gz_db *db, long long article_id,
 int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
                         const struct gz_story_in *in,
                         enum gz_story_action action, long long publish_at,
-                        long long *out_id, json_t *errors)
+                        long long own_draft_of, long long *out_id,
+                        json_t *errors)
 {
     int rc = 0, in_tx = 0, err = 0;
     json_t *cur = NULL;
@@ -352,6 +353,15 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
     }
     const char *cur_status =
         cur ? json_string_value(json_object_get(cur, "status")) : "draft";
+    /* SECURITY: the author's right is checked again here, inside the
+     * transaction, against the story as it is now. */
+    if (cur && own_draft_of > 0 &&
+        (strcmp(cur_status, "draft") != 0 ||
+         json_integer_value(json_object_get(cur, "author_id")) !=
+             own_draft_of)) {
+        rc = GZ_EFORBIDDEN;
+        goto out;
+    }
     long long cur_pub =
         cur ? json_integer_value(json_object_get(cur, "published_at")) : 0;
     if (action == GZ_STORY_SCHEDULE && strcmp(cur_status, "published") == 0)
@@ -490,16 +500,19 @@ out:
     return rc;
 }
 
-int gz_store_story_delete(struct gz_db *db, long long id)
+int gz_store_story_delete(struct gz_db *db, long long id,
+                          long long own_draft_of)
 {
-    sqlite3_stmt *st =
-        gz_db_stmt(db, GZ_SQL("DELETE FROM articles WHERE id = ?1"));
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("DELETE FROM articles WHERE id = ?1 AND (?2 = 0 OR"
+                   " (status = 'draft' AND author_id = ?2))"));
     if (!st)
         return GZ_EDB;
     sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, own_draft_of);
     int rc = gz_db_exec_stmt(db, st);
     if (rc == 0 && sqlite3_changes(db->h) == 0)
-        rc = GZ_ENOTFOUND;
+        rc = own_draft_of > 0 ? GZ_EFORBIDDEN : GZ_ENOTFOUND;
     return rc;
 }
 

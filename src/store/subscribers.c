@@ -146,8 +146,7 @@ int gz_store_subscribe(struct gz_db *db, const char *email, const char *name,
                        " confirm_hash = coalesce(?3, confirm_hash),"
                        " confirm_sent_at = coalesce(?4, confirm_sent_at),"
                        " confirmed_at = CASE WHEN ?2 = 'active'"
-                       "   THEN ?5 ELSE confirmed_at END,"
-                       " name = CASE WHEN ?6 != '' THEN ?6 ELSE name END"
+                       "   THEN ?5 ELSE confirmed_at END"
                        " WHERE id = ?1"));
         if (!st)
             goto fail;
@@ -157,7 +156,8 @@ int gz_store_subscribe(struct gz_db *db, const char *email, const char *name,
         if (send)
             sqlite3_bind_int64(st, 4, now);
         sqlite3_bind_int64(st, 5, now);
-        gz_bind_text(st, 6, name ? name : "");
+        /* SECURITY: a known address keeps the name it has: a stranger
+         * re-submitting it must not choose the words of its next mail. */
         if (gz_db_exec_stmt(db, st) != 0)
             goto fail;
     }

@@ -3,6 +3,7 @@
  * crypto_pwhash_str), random session tokens stored only as their SHA-256,
  * a CSRF token per session, expiry.
  */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -153,19 +154,23 @@ int gz_store_user_create(struct gz_db *db, const char *email,
     return rc;
 }
 
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+    if (crypto_pwhash_str(dummy, "not a password", 14,
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        dummy[0] = '\0';
+}
+
 long long gz_store_user_verify(struct gz_db *db, const char *email,
                                const char *password)
 {
     /* A hash to verify against when the email is unknown, so that an
-     * unknown address takes as long as a wrong password. */
-    static char dummy[crypto_pwhash_STRBYTES];
-    static int have_dummy;
-    if (!have_dummy) {
-        if (crypto_pwhash_str(dummy, "not a password", 14,
-                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0)
-            have_dummy = 1;
-    }
+     * unknown address takes as long as a wrong password. Made once. */
+    pthread_once(&dummy_once, make_dummy);
     sqlite3_stmt *st = gz_db_stmt(
         db, GZ_SQL("SELECT id, password_hash, disabled FROM users"
                    " WHERE email = ?1 AND password_hash IS NOT NULL"));

@@ -146,6 +146,36 @@ class Media(NewsroomCase):
                                headers={"Accept": "application/json"})
         self.assertEqual(r.status, 400)
 
+    def test_no_session_is_refused_before_the_body_is_read(self):
+        # The answer comes from the headers alone: a client that is not
+        # signed in cannot make the server write an upload to disk. The
+        # body is announced but never sent; the 401 must still arrive.
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.gz.port), timeout=5)
+        try:
+            s.sendall(b"POST /admin/media HTTP/1.1\r\nHost: x\r\n"
+                      b"Accept: application/json\r\n"
+                      b"Content-Type: multipart/form-data; boundary=b\r\n"
+                      b"Content-Length: 3000\r\n\r\n"
+                      b"--b\r\nContent-Disposition: form-data; name=\"image\";"
+                      b" filename=\"a.png\"\r\n\r\n\x89PNG\r\n\x1a\n")
+            head = s.recv(4096)
+        finally:
+            s.close()
+        self.assertTrue(head.startswith(b"HTTP/1.1 401"), head[:80])
+        self.assertEqual(self.leftovers(), [])
+
+    def test_a_second_file_is_refused_not_appended(self):
+        first, second = png(6, 6, (1, 1, 1)), b"<script>alert(1)</script>"
+        r = self.author().post("/admin/media", {}, files=[
+            ("image", "a.png", first, "image/png"),
+            ("image2", "b.html", second, "text/html")],
+            headers={"Accept": "application/json"})
+        self.assertEqual(r.status, 400)
+        self.assertNotIn(hashlib.sha256(first).hexdigest() + ".png",
+                         self.stored())
+        self.assertEqual(self.leftovers(), [])
+
     def test_only_hash_names_listed_in_the_table_are_served(self):
         c = self.editor()
         url = self.upload(c, png(5, 5, (9, 9, 9))).json()["url"]
