@@ -511,17 +511,29 @@ int gz_page_admin_story_new(struct gz_req *req, struct gz_resp *resp)
     return rc;
 }
 
-int gz_page_admin_story_edit(struct gz_req *req, struct gz_resp *resp)
+/* The story of the route when the user may change it; else NULL with
+ * *status (404, or the 403 page already in resp). Owned. */
+static json_t *editable_story(struct gz_req *req, struct gz_resp *resp,
+                              int *status)
 {
-    int status = 0;
-    json_t *cur = route_story(req, &status);
+    json_t *cur = route_story(req, status);
     if (!cur)
-        return status;
+        return NULL;
     const char *why = edit_refusal(gz_req_user(req), cur);
     if (why) {
         json_decref(cur);
-        return forbidden(req, resp, why);
+        *status = forbidden(req, resp, why);
+        return NULL;
     }
+    return cur;
+}
+
+int gz_page_admin_story_edit(struct gz_req *req, struct gz_resp *resp)
+{
+    int status = 0;
+    json_t *cur = editable_story(req, resp, &status);
+    if (!cur)
+        return status;
     json_t *vals = values_from_story(cur);
     json_t *errors = json_object();
     int rc = form_page(req, resp, 200, cur, vals, errors,
@@ -839,14 +851,9 @@ int gz_page_admin_story_update(struct gz_req *req, struct gz_resp *resp)
 int gz_page_admin_story_delete_confirm(struct gz_req *req, struct gz_resp *resp)
 {
     int status = 0;
-    json_t *cur = route_story(req, &status);
+    json_t *cur = editable_story(req, resp, &status);
     if (!cur)
         return status;
-    const char *why = edit_refusal(gz_req_user(req), cur);
-    if (why) {
-        json_decref(cur);
-        return forbidden(req, resp, why);
-    }
     char url[128], edit[128];
     snprintf(url, sizeof url, "/admin/stories/%lld/delete", int_of(cur, "id"));
     snprintf(edit, sizeof edit, "/admin/stories/%lld", int_of(cur, "id"));
@@ -866,14 +873,9 @@ int gz_page_admin_story_delete_confirm(struct gz_req *req, struct gz_resp *resp)
 int gz_page_admin_story_delete(struct gz_req *req, struct gz_resp *resp)
 {
     int status = 0;
-    json_t *cur = route_story(req, &status);
+    json_t *cur = editable_story(req, resp, &status);
     if (!cur)
         return status;
-    const char *why = edit_refusal(gz_req_user(req), cur);
-    if (why) {
-        json_decref(cur);
-        return forbidden(req, resp, why);
-    }
     const struct gz_user *me = gz_req_user(req);
     int rc = gz_store_story_delete(gz_req_db(req), int_of(cur, "id"),
                                    is_editor(me) ? 0 : me->id);
