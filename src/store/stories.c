@@ -303,6 +303,22 @@ static int save_tags(struct gz_db *db, long long article_id,
     return rc;
 }
 
+/* Unpublishing withdraws the story's notifications not yet sent: the
+ * rows are marked failed with the reason (so the admin's progress shows
+ * them), in the same transaction as the unpublish. */
+static int withdraw_mail(struct gz_db *db, long long article_id)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("UPDATE outbox SET status = 'failed', body_text = '',"
+                   " body_html = '', last_error = 'withdrawn: the story was"
+                   " unpublished before this was sent' WHERE article_id = ?1"
+                   " AND kind = 'notify' AND status = 'queued'"));
+    if (!st)
+        return GZ_EDB;
+    sqlite3_bind_int64(st, 1, article_id);
+    return gz_db_exec_stmt(db, st);
+}
+
 int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
                         const struct gz_story_in *in,
                         enum gz_story_action action, long long publish_at,
@@ -487,6 +503,8 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
         goto out;
     long long story_id = cur ? id : sqlite3_last_insert_rowid(db->h);
     if ((rc = save_tags(db, story_id, tags, ntags)) != 0)
+        goto out;
+    if (action == GZ_STORY_UNPUBLISH && (rc = withdraw_mail(db, id)) != 0)
         goto out;
     if ((rc = gz_db_tx_commit(db)) != 0)
         goto out;

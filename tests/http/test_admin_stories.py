@@ -606,3 +606,35 @@ class Roles(NewsroomCase):
         self.assertEqual([x.split(" (")[0] for x in links(self.admin())],
                          ["Stories", "Comments", "Subscribers", "Users",
                           "Settings", "View site"])
+
+
+class UnpublishWithdrawsMail(NewsroomCase):
+    """Notifications of a story that are still queued when it is
+    unpublished are withdrawn (marked failed with the reason), in the same
+    transaction; mail already sent or in flight is not touched."""
+
+    def test_queued_notifications_are_withdrawn(self):
+        c = self.editor()
+        r, sid = self.create_story(c, "Withdrawn news", action="publish")
+        self.assertIsNotNone(sid, r.body)
+        con = self.db()
+        try:
+            # Queued far in the future, so the sender leaves them alone;
+            # one already sent stays sent.
+            for i, status in enumerate(("queued", "queued", "sent")):
+                con.execute(
+                    "INSERT INTO outbox (kind, recipient, subject, body_text,"
+                    " article_id, status, next_try_at, created_at)"
+                    " VALUES ('notify', ?, 'News', 'text', ?, ?,"
+                    " unixepoch() + 86400, unixepoch())",
+                    ("reader%d@example.org" % i, sid, status))
+            con.commit()
+        finally:
+            con.close()
+        r = self.update_story(c, sid, action="unpublish")
+        self.assertEqual(r.status, 303, r.body)
+        rows = self.query("SELECT status, last_error FROM outbox"
+                          " WHERE article_id = ? ORDER BY id", sid)
+        self.assertEqual([row["status"] for row in rows],
+                         ["failed", "failed", "sent"])
+        self.assertIn("unpublished", rows[0]["last_error"])
