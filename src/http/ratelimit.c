@@ -39,13 +39,32 @@ static long long newest(const struct slot *s)
     return s->count ? s->at[(s->head - 1 + RING) % RING] : 0;
 }
 
+/* Events of s in the last `window` seconds before now. */
+static int recent(const struct slot *s, long long now, int window)
+{
+    int n = 0;
+    for (int i = 0; i < s->count; i++)
+        n += s->at[(s->head - 1 - i + RING) % RING] > now - window;
+    return n;
+}
+
+/* Which slot a newcomer takes: the one with the fewest recent events
+ * (an empty or expired one first), the least recently used among equals.
+ * A key that is being limited has many recent events, so a flood of
+ * one-off keys cannot push it out. */
+static int worse(const struct slot *a, const struct slot *b, long long now)
+{
+    int ra = recent(a, now, 3600), rb = recent(b, now, 3600);
+    return ra != rb ? ra < rb : newest(a) < newest(b);
+}
+
 /*
  * SECURITY: the set comes from a keyed hash (SipHash, random key per
  * process), so a client cannot pick keys that land on someone else's
- * entry; within a set, a new key replaces the entry whose last event is
- * the oldest, so a busy key is not evicted by one newcomer.
+ * entry; within a set, a new key replaces the entry with the fewest
+ * recent events (see worse()).
  */
-static struct slot *find(const char *key, int create)
+static struct slot *find(const char *key, int create, long long now)
 {
     pthread_once(&key_once, make_key);
     unsigned char h[crypto_shorthash_BYTES];
@@ -56,7 +75,7 @@ static struct slot *find(const char *key, int create)
         if (strncmp(set[w].key, key, sizeof set[w].key - 1) == 0 &&
             set[w].key[0])
             return &set[w];
-        if (newest(&set[w]) < newest(victim))
+        if (worse(&set[w], victim, now))
             victim = &set[w];
     }
     if (!create)
@@ -90,7 +109,7 @@ int gz_ratelimit_hit(const char *key, int max, int window)
 {
     long long now = gz_now();
     pthread_mutex_lock(&lock);
-    struct slot *s = find(key, 1);
+    struct slot *s = find(key, 1, now);
     int wait = wait_for(s, max, window, now);
     if (!wait) {
         s->at[s->head] = now;
@@ -106,7 +125,7 @@ int gz_ratelimit_peek(const char *key, int max, int window)
 {
     long long now = gz_now();
     pthread_mutex_lock(&lock);
-    struct slot *s = find(key, 0);
+    struct slot *s = find(key, 0, now);
     int wait = s ? wait_for(s, max, window, now) : 0;
     pthread_mutex_unlock(&lock);
     return wait;
@@ -115,7 +134,7 @@ int gz_ratelimit_peek(const char *key, int max, int window)
 void gz_ratelimit_clear(const char *key)
 {
     pthread_mutex_lock(&lock);
-    struct slot *s = find(key, 0);
+    struct slot *s = find(key, 0, gz_now());
     if (s)
         memset(s, 0, sizeof *s);
     pthread_mutex_unlock(&lock);
