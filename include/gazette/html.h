@@ -33,6 +33,12 @@ long gz_url_decode(char *s, size_t n, int plus_is_space);
  * control characters or spaces; the only URLs that may fill an _url field. */
 int gz_url_is_safe(const char *url);
 
+/* 1 when url is a plain http(s) origin: scheme, host and an optional
+ * port, nothing after (no path, query, user part or trailing slash),
+ * printable ASCII, at most 200 bytes. The rule for base URLs, which end up
+ * in feeds, mail and canonical links. */
+int gz_url_is_origin(const char *url);
+
 /* 1 when s is a valid slug: 1-200 of [a-z0-9-], no leading/trailing '-'. */
 int gz_slug_valid(const char *s);
 

@@ -58,6 +58,11 @@ json_t *gz_store_sitemap(struct gz_db *db);
  * defaults filled in. */
 json_t *gz_store_settings_load(struct gz_db *db);
 
+/* The base URL for absolute links (canonical, feeds, sitemap, mail): the
+ * admin's base_url setting when set, else `fallback` (the configured or
+ * derived one). Borrowed from settings or fallback. */
+const char *gz_store_base_url(json_t *settings, const char *fallback);
+
 /* The content version: n changes on every change readers could see;
  * changed_at is when. 0 or GZ_EDB. */
 int gz_store_content_version(struct gz_db *db, long long *n,

@@ -50,33 +50,6 @@ static const struct {
      "it."},
 };
 
-/* SECURITY: the base URL ends up in feeds, mail and canonical links, so
- * only a plain http(s) origin is accepted: scheme, host, optional port,
- * nothing after (the same rule as server.base_url in the config). */
-static int base_url_ok(const char *u)
-{
-    size_t n = strlen(u);
-    const char *host;
-    if (!strncmp(u, "https://", 8))
-        host = u + 8;
-    else if (!strncmp(u, "http://", 7))
-        host = u + 7;
-    else
-        return 0;
-    if (n > 200 || !*host || *host == ':' || strpbrk(host, "/?#@\\") ||
-        strpbrk(u, " \t\r\n\"'<>") || !gz_url_is_safe(u))
-        return 0;
-    const char *colon = strchr(host, ':');
-    if (colon &&
-        (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-         strlen(colon + 1) > 5))
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-        if (*p < 0x21 || *p > 0x7e)
-            return 0;
-    return 1;
-}
-
 /* "smtp://mail.example.org:587" without any user part, for display. */
 static void mail_where(const char *url, char *out, size_t outlen)
 {
@@ -176,7 +149,7 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
         json_object_set_new(errors, "description",
                             json_string("Use at most 300 characters, on one "
                                         "line."));
-    if (*base && !base_url_ok(base))
+    if (*base && !gz_url_is_origin(base))
         json_object_set_new(
             errors, "base_url",
             json_string("Enter the site's address: http:// or https://, "

@@ -590,12 +590,8 @@ static void site_settings(struct gz_db *db, char *title, size_t tlen,
 {
     json_t *s = gz_store_settings_load(db);
     const char *t = json_string_value(json_object_get(s, "title"));
-    const char *b = json_string_value(json_object_get(s, "base_url"));
     snprintf(title, tlen, "%s", t && *t ? t : "Gazette");
-    snprintf(base, blen, "%s", b && *b ? b : S.app->base_url);
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        base[--n] = '\0';
+    snprintf(base, blen, "%s", gz_store_base_url(s, S.app->base_url));
     json_decref(s);
 }
 

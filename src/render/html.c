@@ -121,6 +121,34 @@ int gz_url_is_safe(const char *url)
     return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0;
 }
 
+/* SECURITY: the base URL ends up in feeds, mail and canonical links, so
+ * only a plain http(s) origin is accepted: scheme, host, optional port,
+ * nothing after. Shared by the config (server.base_url) and the admin's
+ * setting. */
+int gz_url_is_origin(const char *u)
+{
+    size_t n = strlen(u);
+    const char *host;
+    if (!strncmp(u, "https://", 8))
+        host = u + 8;
+    else if (!strncmp(u, "http://", 7))
+        host = u + 7;
+    else
+        return 0;
+    if (n > 200 || !*host || *host == ':' || strpbrk(host, "/?#@\\") ||
+        strpbrk(u, " \t\r\n\"'<>") || !gz_url_is_safe(u))
+        return 0;
+    const char *colon = strchr(host, ':');
+    if (colon &&
+        (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+         strlen(colon + 1) > 5))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+        if (*p < 0x21 || *p > 0x7e)
+            return 0;
+    return 1;
+}
+
 int gz_slug_valid(const char *s)
 {
     size_t n = s ? strlen(s) : 0;

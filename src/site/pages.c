@@ -25,8 +25,7 @@
 /* Base URL: the admin's setting, else the configured or derived one. */
 static const char *site_base(struct gz_req *req, json_t *settings)
 {
-    const char *s = json_string_value(json_object_get(settings, "base_url"));
-    return s && *s ? s : gz_req_base_url(req);
+    return gz_store_base_url(settings, gz_req_base_url(req));
 }
 
 static char *absolute(struct gz_req *req, json_t *settings, const char *path)

@@ -147,11 +147,8 @@ static int subscribed(struct gz_req *req, struct gz_resp *resp, int doi)
 static void base_url(struct gz_req *req, json_t *settings, char *out,
                      size_t len)
 {
-    const char *b = json_string_value(json_object_get(settings, "base_url"));
-    snprintf(out, len, "%s", b && *b ? b : gz_req_base_url(req));
-    size_t n = strlen(out);
-    while (n > 0 && out[n - 1] == '/')
-        out[--n] = '\0';
+    snprintf(out, len, "%s",
+             gz_store_base_url(settings, gz_req_base_url(req)));
 }
 
 int gz_page_site_subscribe(struct gz_req *req, struct gz_resp *resp)

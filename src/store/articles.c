@@ -490,6 +490,12 @@ json_t *gz_store_settings_load(struct gz_db *db)
     return s;
 }
 
+const char *gz_store_base_url(json_t *settings, const char *fallback)
+{
+    const char *s = json_string_value(json_object_get(settings, "base_url"));
+    return s && *s ? s : fallback;
+}
+
 int gz_store_content_version(struct gz_db *db, long long *n,
                              long long *changed_at)
 {

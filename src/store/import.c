@@ -51,6 +51,10 @@ static int import_settings(struct gz_db *db, json_t *settings, char *err,
         if (!json_is_string(v) || !text_ok(json_string_value(v), 2000))
             FAIL("settings.%s: expected a string of at most 2000 characters",
                  key);
+        if (strcmp(key, "base_url") == 0 && *json_string_value(v) &&
+            !gz_url_is_origin(json_string_value(v)))
+            FAIL("settings.base_url: expected http(s)://host[:port] with no "
+                 "path or trailing slash");
         sqlite3_stmt *st = gz_db_stmt(
             db, GZ_SQL("INSERT INTO settings (key, value) VALUES (?1, ?2)"
                        " ON CONFLICT(key) DO UPDATE SET value = ?2"));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gazette/config.h"
+#include "gazette/html.h"
 #include "gazette/util.h"
 
 enum kind { K_INT, K_BOOL, K_STR, K_SIZE };
@@ -328,11 +329,7 @@ int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
         /* Scheme and host only: links in pages are root-relative, so
          * Gazette serves from the root of its host (a proxy may map a
          * whole host to it, not a sub-path). */
-        const char *u = cfg->base_url;
-        const char *host = strncmp(u, "http://", 7) == 0    ? u + 7
-                           : strncmp(u, "https://", 8) == 0 ? u + 8
-                                                            : NULL;
-        if (!host || !*host || strpbrk(host, "/?# \"'<>\\")) {
+        if (!gz_url_is_origin(cfg->base_url)) {
             snprintf(err, errlen,
                      "server.base_url: expected http(s)://host[:port] with no "
                      "path or trailing slash, got \"%.80s\"",

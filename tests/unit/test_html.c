@@ -312,6 +312,35 @@ static const struct safe_case safe_cases[] = {
     {"/a\x01", 0},
 };
 
+static void test_url_is_origin(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        int ok;
+    } cases[] = {
+        {"https://news.example.org", 1},
+        {"http://127.0.0.1:8080", 1},
+        {"https://news.example.org/", 0},
+        {"https://news.example.org/news", 0},
+        {"https://news.example.org?x=1", 0},
+        {"https://user@news.example.org", 0},
+        {"https://news.example.org:", 0},
+        {"https://news.example.org:80x", 0},
+        {"https://", 0},
+        {"ftp://example.org", 0},
+        {"javascript:alert(1)", 0},
+        {"https://exa mple.org", 0},
+        {"https://example.org\"><script>", 0},
+        {"https://ex\xc3\xa9mple.org", 0},
+        {"", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (gz_url_is_origin(cases[i].url) != cases[i].ok)
+            fail_msg("gz_url_is_origin(\"%s\") should be %d", cases[i].url,
+                     cases[i].ok);
+}
+
 static void test_url_is_safe(void **state)
 {
     (void)state;
@@ -569,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_url_decode),
         cmocka_unit_test(test_url_decode_nul),
         cmocka_unit_test(test_url_is_safe),
+        cmocka_unit_test(test_url_is_origin),
         cmocka_unit_test(test_slug_valid),
         cmocka_unit_test(test_slugify),
         cmocka_unit_test(test_slugify_long),
