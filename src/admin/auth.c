@@ -73,10 +73,17 @@ static const char *safe_next(const char *next)
 static void session_cookie(struct gz_req *req, struct gz_resp *resp,
                            const char *token)
 {
+    /* Secure over TLS, or when the site's public address (the admin's
+     * setting or the configured one) is https, as behind a TLS proxy. */
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    int secure = gz_req_secure(req) ||
+                 strncmp(gz_store_base_url(settings, gz_req_base_url(req)),
+                         "https://", 8) == 0;
+    json_decref(settings);
     char cookie[300];
     snprintf(cookie, sizeof cookie,
              "gz_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
-             token, SESSION_TTL, gz_req_secure(req) ? "; Secure" : "");
+             token, SESSION_TTL, secure ? "; Secure" : "");
     gz_resp_cookie(resp, cookie);
 }
 

@@ -163,16 +163,15 @@ int gz_resp_page(struct gz_req *req, struct gz_resp *resp, const char *name,
     return 0;
 }
 
-/* Either JSON of model (for Accept: application/json) or the page. */
+/* Either JSON of model (for Accept: application/json) or the page. The
+ * model is the caller's and is thrown away after: the JSON form drops the
+ * asset URLs from it in place rather than copying it. */
 static int respond(struct gz_req *req, struct gz_resp *resp, const char *tpl,
                    json_t *model)
 {
     if (gz_req_wants_json(req)) {
-        json_t *copy = json_deep_copy(model);
-        json_object_del(copy, "assets");
-        int rc = gz_resp_json(resp, 200, copy);
-        json_decref(copy);
-        return rc;
+        json_object_del(model, "assets");
+        return gz_resp_json(resp, 200, model);
     }
     return gz_resp_page(req, resp, tpl, model);
 }
@@ -224,9 +223,8 @@ static int page_param(struct gz_req *req, struct gz_resp *resp,
 
 /* Lists of stories: home, tag and author pages share this. */
 static int story_list_page(struct gz_req *req, struct gz_resp *resp,
-                           const char *tpl, json_t *model, json_t *settings,
-                           const char *tag, const char *author,
-                           const char *base_path)
+                           const char *tpl, json_t *model, const char *tag,
+                           const char *author, const char *base_path)
 {
     struct gz_app *app = gz_req_app(req);
     long long page, total = 0;
@@ -253,7 +251,6 @@ static int story_list_page(struct gz_req *req, struct gz_resp *resp,
                                    NULL));
     json_object_set_new(model, "subscribe",
                         json_pack("{s:s}", "action_url", "/subscribe"));
-    (void)settings;
     return respond(req, resp, tpl, model);
 }
 
@@ -264,7 +261,7 @@ int gz_page_site_home(struct gz_req *req, struct gz_resp *resp)
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
     gz_site_page_common(req, model, settings, NULL, NULL, "website", "home");
-    int rc = story_list_page(req, resp, "home", model, settings, NULL, NULL,
+    int rc = story_list_page(req, resp, "home", model, NULL, NULL,
                              "/");
     json_decref(model);
     json_decref(settings);
@@ -432,7 +429,7 @@ int gz_page_site_tag(struct gz_req *req, struct gz_resp *resp)
     json_object_set_new(model, "tag", tag);
     char base[300];
     snprintf(base, sizeof base, "/tags/%s", slug);
-    int rc = story_list_page(req, resp, "tag", model, settings, slug, NULL,
+    int rc = story_list_page(req, resp, "tag", model, slug, NULL,
                              base);
     json_decref(model);
     json_decref(settings);
@@ -457,7 +454,7 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
     json_object_set_new(model, "author", author);
     char base[300];
     snprintf(base, sizeof base, "/authors/%s", slug);
-    int rc = story_list_page(req, resp, "author", model, settings, NULL, slug,
+    int rc = story_list_page(req, resp, "author", model, NULL, slug,
                              base);
     json_decref(model);
     json_decref(settings);
@@ -484,7 +481,7 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
         return 0;
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
-    gz_site_page_common(req, model, settings, q && *q ? "Search" : "Search", NULL,
+    gz_site_page_common(req, model, settings, "Search", NULL,
                 "website", "search");
     json_object_set_new(json_object_get(model, "page"), "noindex",
                         json_true());

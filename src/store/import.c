@@ -155,7 +155,8 @@ static int import_comment(struct gz_db *db, long long article_id,
     long long at = time_or(c, "created_at", gz_now());
     if (!*name || !text_ok(name, 80) || gz_utf8_len(name, strlen(name)) > 80)
         FAIL("%s.name: required, at most 80 characters", where);
-    if (!*body || !text_ok(body, 20000))
+    if (!*body || !text_ok(body, 20000) ||
+        gz_utf8_len(body, strlen(body)) > 5000)
         FAIL("%s.body: required, at most 5000 characters", where);
     if (email && (!strchr(email, '@') || !text_ok(email, 254)))
         FAIL("%s.email: not a valid address", where);
