@@ -103,6 +103,26 @@ class SignIn(NewsroomCase):
         self.assertEqual(self.query("SELECT count(*) FROM sessions WHERE"
                                     " token_hash = ?", token)[0][0], 0)
 
+    def test_https_base_url_makes_the_cookie_secure(self):
+        # Behind a TLS proxy the site's public address is https: the
+        # session cookie must then never travel over plain http.
+        con = self.db()
+        try:
+            con.execute("INSERT OR REPLACE INTO settings (key, value)"
+                        " VALUES ('base_url', 'https://news.example.org')")
+            con.commit()
+            r = Client(self.gz).post("/admin/login", {
+                "email": "editor@example.org", "password": PASSWORD},
+                csrf=False)
+        finally:
+            con.execute("DELETE FROM settings WHERE key = 'base_url'")
+            con.commit()
+            con.close()
+        self.assertEqual(r.status, 303)
+        cookie = [v for v in r.header_all("Set-Cookie")
+                  if v.startswith("gz_session=")][0]
+        self.assertIn("; Secure", cookie)
+
     def test_unknown_email_and_wrong_password_look_the_same(self):
         a = Client(self.gz).post("/admin/login", {
             "email": "nobody@example.org", "password": PASSWORD},
