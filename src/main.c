@@ -126,7 +126,6 @@ static int cmd_serve(struct gz_config *cfg)
     struct gz_app app;
     memset(&app, 0, sizeof app);
     app.cfg = *cfg;
-    app.started_at = gz_now();
     snprintf(app.base_url, sizeof app.base_url, "%s", cfg->base_url);
     char err[600];
     app.tpl = gz_tpl_set_new();

@@ -49,7 +49,6 @@ struct gz_app {
     struct gz_page_cache *cache;
     json_t *assets;          /* {css_url, js_url, favicon_url}: read-only */
     char base_url[512];      /* from config, or http://host:port */
-    long long started_at;
 };
 
 struct gz_resp {

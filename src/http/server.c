@@ -56,7 +56,6 @@ struct gz_req {
     char *field_key;          /* the form field being collected */
     struct gz_buf field_val;
     json_t *query;      /* decoded query parameters, built lazily */
-    json_t *site;       /* settings, loaded once per request when needed */
     struct gz_user user;
     int have_user;
     char client[64];
@@ -1305,7 +1304,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     json_decref(req->query);
     free(req->field_key);
     gz_buf_free(&req->field_val);
-    json_decref(req->site);
     gz_buf_free(&req->body);
     free(req->uri);
     free(req->path);
