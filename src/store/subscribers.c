@@ -177,6 +177,21 @@ fail:
 
 /* ---- confirming and unsubscribing --------------------------------------- */
 
+/* Steps st (columns id, status, email) to its one row and reads it; 0,
+ * GZ_ENOTFOUND or GZ_EDB. The statement is reset. */
+static int read_subscriber(sqlite3_stmt *st, long long *id,
+                           char status[static 16], char email[static 256])
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        snprintf(status, 16, "%s", gz_col_text(st, 1));
+        snprintf(email, 256, "%s", gz_col_text(st, 2));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
+}
+
 /* The subscriber of a confirmation token: 0 with id, status and email,
  * GZ_ENOTFOUND (unknown or expired) or GZ_EDB. */
 static int by_confirm(struct gz_db *db, const char *token, long long *id,
@@ -193,14 +208,7 @@ static int by_confirm(struct gz_db *db, const char *token, long long *id,
         return GZ_EDB;
     gz_bind_text(st, 1, hash);
     sqlite3_bind_int64(st, 2, gz_now() - GZ_CONFIRM_TTL);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        snprintf(status, 16, "%s", gz_col_text(st, 1));
-        snprintf(email, 256, "%s", gz_col_text(st, 2));
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
+    return read_subscriber(st, id, status, email);
 }
 
 int gz_store_subscriber_by_confirm(struct gz_db *db, const char *token,
@@ -273,14 +281,7 @@ static int by_unsub(struct gz_db *db, const char *token, long long *id,
     if (!st)
         return GZ_EDB;
     gz_bind_text(st, 1, hash);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(st, 0);
-        snprintf(status, 16, "%s", gz_col_text(st, 1));
-        snprintf(email, 256, "%s", gz_col_text(st, 2));
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GZ_ENOTFOUND : GZ_EDB;
+    return read_subscriber(st, id, status, email);
 }
 
 int gz_store_subscriber_by_unsub(struct gz_db *db, const char *token,
