@@ -19,6 +19,7 @@
 #include "gazette/http.h"
 #include "gazette/store.h"
 #include "gazette/tpl.h"
+#include "gazette/view.h"
 
 static const char usage_text[] =
     "usage: gazette [options] COMMAND [args]\n"
@@ -34,6 +35,11 @@ static const char usage_text[] =
     "  user add --email E --name N --role admin|editor|author\n"
     "                        add a user; the password is read from the\n"
     "                        terminal (or one line of stdin), never argv\n"
+    "  token create --name NAME [--user EMAIL]\n"
+    "                        make an API token (printed alone on stdout,\n"
+    "                        once); without --user, the first admin's\n"
+    "  token list            tokens with their user and last use\n"
+    "  token revoke ID       end a token\n"
     "  render TEMPLATE DATA.json [--partials DIR]\n"
     "                        render one Mustache template to stdout\n"
     "\n"
@@ -127,6 +133,7 @@ static int cmd_serve(struct gz_config *cfg)
     memset(&app, 0, sizeof app);
     app.cfg = *cfg;
     snprintf(app.base_url, sizeof app.base_url, "%s", cfg->base_url);
+    app.render_error = gz_view_error;
     char err[600];
     app.tpl = gz_tpl_set_new();
     if (!app.tpl ||
@@ -235,6 +242,70 @@ static int cmd_user_add(struct gz_config *cfg, const char *email,
     return 0;
 }
 
+static int cmd_token(struct gz_config *cfg, const char *const *args,
+                     int nargs, const char *name, const char *email)
+{
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot open the database");
+    int rc = 0;
+    if (strcmp(args[1], "create") == 0 && nargs == 2) {
+        char token[69];
+        long long id = 0;
+        int r = name ? gz_store_api_token_create(db, name, email, token, &id)
+                     : GZ_EINVAL;
+        if (r == 0)
+            printf("%s\n", token);
+        else if (r == GZ_ENOTFOUND)
+            rc = fail(email ? "no enabled user has that email"
+                            : "no enabled admin: add one, or give --user");
+        else if (r == GZ_EINVAL)
+            rc = fail("token create needs --name NAME (1-80 characters)");
+        else
+            rc = fail("cannot create the token");
+    } else if (strcmp(args[1], "list") == 0 && nargs == 2) {
+        json_t *list = gz_store_api_tokens_list(db);
+        size_t i;
+        json_t *t;
+        printf("%-5s %-24s %-30s %-7s %-20s %s\n", "id", "name", "user",
+               "role", "last used", "state");
+        json_array_foreach(list, i, t)
+        {
+            char when[32] = "never";
+            json_t *lu = json_object_get(t, "last_used_at");
+            if (json_is_integer(lu))
+                gz_time_rfc3339(json_integer_value(lu), when);
+            printf("%-5lld %-24s %-30s %-7s %-20s %s\n",
+                   (long long)json_integer_value(json_object_get(t, "id")),
+                   json_string_value(json_object_get(t, "name")),
+                   json_string_value(json_object_get(t, "user_email")),
+                   json_string_value(json_object_get(t, "role")), when,
+                   json_is_true(json_object_get(t, "revoked")) ? "revoked"
+                                                               : "active");
+        }
+        if (!list)
+            rc = fail("cannot list tokens");
+        json_decref(list);
+    } else if (strcmp(args[1], "revoke") == 0 && nargs == 3) {
+        long long id;
+        int r = gz_parse_int(args[2], 1, 1LL << 62, &id) == 0
+                    ? gz_store_api_token_revoke(db, id)
+                    : GZ_ENOTFOUND;
+        if (r == 0)
+            printf("token %lld revoked\n", id);
+        else
+            rc = fail(r == GZ_ENOTFOUND ? "no token has that id"
+                                        : "cannot revoke the token");
+    } else {
+        fputs("usage: gazette token create --name NAME [--user EMAIL] |"
+              " list | revoke ID\n",
+              stderr);
+        rc = 2;
+    }
+    gz_db_close(db);
+    return rc;
+}
+
 static void print_routes(void)
 {
     for (const struct gz_route *r = gz_routes; r->pattern; r++) {
@@ -305,11 +376,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--demo") == 0) {
             demo = 1;
         } else if ((strcmp(a, "--email") == 0 || strcmp(a, "--name") == 0 ||
-                    strcmp(a, "--role") == 0) &&
+                    strcmp(a, "--role") == 0 || strcmp(a, "--user") == 0) &&
                    i + 1 < argc) {
-            const char **dst = a[2] == 'e' ? &u_email
-                               : a[2] == 'n' ? &u_name
-                                             : &u_role;
+            const char **dst = a[2] == 'e' || a[2] == 'u' ? &u_email
+                               : a[2] == 'n'              ? &u_name
+                                                          : &u_role;
             *dst = argv[++i];
         } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             char name[128];
@@ -361,6 +432,8 @@ int main(int argc, char **argv)
         return cmd_serve(&cfg);
     if (strcmp(cmd, "user") == 0 && nargs == 2 && strcmp(args[1], "add") == 0)
         return cmd_user_add(&cfg, u_email, u_name, u_role);
+    if (strcmp(cmd, "token") == 0 && nargs >= 2)
+        return cmd_token(&cfg, args, nargs, u_name, u_email);
     if (strcmp(cmd, "init") == 0 && nargs == 1)
         return cmd_init(&cfg, demo);
     if (strcmp(cmd, "migrate") == 0 && nargs == 1) {

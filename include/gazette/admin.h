@@ -56,4 +56,15 @@ int gz_page_admin_subscriber_delete(struct gz_req *req, struct gz_resp *resp);
 int gz_admin_render(struct gz_req *req, struct gz_resp *resp,
                     const char *name, const char *title, json_t *model);
 
+/*
+ * Keeps the request's uploaded image for good (the newsroom's uploads and
+ * POST /api/v1/media): moves the temporary file to
+ * data_dir/media/<sha256>.<ext> (or drops it when that content is stored
+ * already), reads the size of JPEG and WebP files (the server reads PNG
+ * and GIF), and records the media row. url gets "/media/<sha256>.<ext>"
+ * (at least 80 bytes). Returns 0, or an HTTP status (500) after logging.
+ */
+int gz_newsroom_keep_upload(struct gz_req *req, struct gz_upload *u, char *url,
+                            size_t urllen, int *width, int *height);
+
 #endif

@@ -57,6 +57,8 @@ struct gz_config {
     int mail_max_tries;
     /* [log] */
     int access_log;
+    /* [api] */
+    char api_cors_origins[1024]; /* comma list of origins; "" none */
 };
 
 /* Fills cfg with the defaults. */

@@ -39,6 +39,7 @@ enum gz_cache {
 };
 
 struct gz_req;
+struct gz_resp;
 struct gz_static;
 struct gz_page_cache;
 
@@ -49,6 +50,12 @@ struct gz_app {
     struct gz_page_cache *cache;
     json_t *assets;          /* {css_url, js_url, favicon_url}: read-only */
     char base_url[512];      /* from config, or http://host:port */
+    /* Fills resp with the answer of an error status (>= 400) the server
+     * decided or a handler returned: the JSON error object or the error
+     * page (gz_view_error). message and field may be NULL. The server
+     * keeps the answer out of every cache. */
+    void (*render_error)(struct gz_req *req, struct gz_resp *resp, int status,
+                         const char *message, const char *field);
 };
 
 struct gz_resp {
@@ -80,6 +87,8 @@ enum gz_route_flags {
     GZ_R_CSRF = 32,     /* unsafe methods need the session's CSRF token */
     GZ_R_UPLOAD = 64,   /* multipart with one file, limit max_upload_bytes */
     GZ_R_ADMIN = 128,   /* an /admin page: never cached, session looked up */
+    GZ_R_API = 256,     /* /api/v1: bearer token or session + X-CSRF-Token,
+                           JSON errors, CORS */
 };
 
 /* Roles, in order of power. A route names the least it needs. */
@@ -164,10 +173,16 @@ int gz_req_wants_json(const struct gz_req *req);
 /* Form fields (urlencoded or multipart) as a JSON object of strings.
  * Borrowed; NULL when the request had no form body. */
 json_t *gz_req_form(const struct gz_req *req);
+/* Gives the request form fields (an object of strings, stolen): how the
+ * API hands a JSON body to a form handler of the site. */
+void gz_req_set_form(struct gz_req *req, json_t *form);
 /* The absolute base URL for links (settings, config, or derived). */
 const char *gz_req_base_url(const struct gz_req *req);
 /* The signed-in user, or NULL. */
 const struct gz_user *gz_req_user(const struct gz_req *req);
+/* How the user proved who they are: 0 none, 1 the session cookie, 2 an
+ * API token (Authorization: Bearer). */
+int gz_req_auth(const struct gz_req *req);
 /* Cookie value or NULL. */
 const char *gz_req_cookie(const struct gz_req *req, const char *name);
 /* The client's address as text ("127.0.0.1"). */

@@ -76,13 +76,24 @@ int gz_store_is_empty(struct gz_db *db);
 
 /*
  * Imports a document of the `gazette export` / demo/demo.json form
- * ({settings, authors, tags, articles}) in one transaction: all or
- * nothing. Markdown is rendered here. Existing slugs are updated.
- * On bad input returns GZ_EINVAL with a message naming the item in err.
+ * ({settings, authors, tags, media, articles, subscribers}, every part
+ * optional) in one transaction: all or nothing. Markdown is rendered
+ * here. Idempotent: users match by email, tags and stories by slug, media
+ * by sha256, subscribers by email, comments by (story, parent, name,
+ * body, created_at); matched rows are updated, except that a known
+ * subscriber's status only ever changes to unsubscribed. Imported users
+ * get no password (they cannot sign in until given one); no token is
+ * imported. On bad input returns GZ_EINVAL with a message naming the item
+ * in err ("articles[3].author: ...").
  */
 int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen);
 
-/* The whole content as a document gz_store_import reads back. */
+/* The whole site as a document gz_store_import reads back: settings,
+ * every user ("authors": name, slug, email, bio, role, disabled,
+ * created_at), tags, media rows, stories of every status with their tags
+ * and comments (replies nested), subscribers (email, name, status,
+ * created_at, confirmed_at). Never password hashes, sessions, API tokens,
+ * confirmation or unsubscribe tokens, or the outbox. */
 json_t *gz_store_export(struct gz_db *db);
 
 /* ---- users and sessions (users.c) ----------------------------------- */
@@ -133,5 +144,96 @@ int gz_store_session_get(struct gz_db *db, const char *token,
 int gz_store_session_delete(struct gz_db *db, const char *token);
 /* SHA-256 hex of a token (what the database stores). */
 void gz_store_token_hash(const char *token, char out[static 65]);
+
+/* ---- API tokens (tokens.c) ------------------------------------------ */
+
+/* Makes a token for the user with that email (NULL: the first enabled
+ * admin): "gzt_" and 64 hex digits, written to token (shown once; the
+ * database keeps its SHA-256). 0 and *id, GZ_ENOTFOUND (no such user),
+ * GZ_EINVAL (name empty or over 80 characters) or GZ_EDB. */
+int gz_store_api_token_create(struct gz_db *db, const char *name,
+                              const char *email, char token[static 69],
+                              long long *id);
+/* The user of an unrevoked token of an enabled user, as a session user
+ * (csrf left empty). 0, GZ_ENOTFOUND or GZ_EDB. */
+int gz_store_api_token_user(struct gz_db *db, const char *token,
+                            struct gz_session_user *out, long long *token_id);
+/* Records a use (at most once a minute per token). Needs a read-write
+ * connection. */
+void gz_store_api_token_touch(struct gz_db *db, long long token_id);
+/* [{id, name, user_email, user_name, role, created_at, last_used_at,
+ * revoked}], newest first. */
+json_t *gz_store_api_tokens_list(struct gz_db *db);
+/* 0, GZ_ENOTFOUND or GZ_EDB. */
+int gz_store_api_token_revoke(struct gz_db *db, long long id);
+
+/* ---- rows for the resource layer (rows.c) ---------------------------- */
+/*
+ * These return raw rows: JSON objects with the columns' names and values
+ * as stored (integers for ids, flags and unix times; strings; null), for
+ * the resource builders of src/view/resource.c to turn into the public
+ * objects. Lists are owned arrays; NULL on a database error.
+ */
+
+struct gz_nql;
+
+enum gz_story_order {
+    GZ_ORDER_PUBLISHED = 0, GZ_ORDER_UPDATED, GZ_ORDER_CREATED, GZ_ORDER_TITLE
+};
+
+struct gz_story_filter {
+    const char *status;      /* "published" (NULL too), "draft",
+                                "scheduled" or "all" */
+    long long own_author_id; /* > 0: stories not published are seen only
+                                when this user wrote them (an author) */
+    const char *slug;        /* one story */
+    const char *tag_slug, *author_slug;
+    const char *q;           /* words: only stories that match */
+    int rank;                /* with q: best matches first, snippet */
+    const struct gz_nql *filter;
+    int allow_status_key;    /* the filter may use status */
+    enum gz_story_order order;
+    int ascending;
+    long long page;
+    int limit;
+    int with_body;           /* html and markdown columns */
+};
+
+/*
+ * Story rows: {id, slug, title, status, custom_excerpt, excerpt_source,
+ * published_at, updated_at, created_at, reading_time, comments_open,
+ * image_url, image_alt, image_caption, image_width, image_height,
+ * author_id, author_name, author_slug, author_bio, tags [{id, name,
+ * slug}], comment_count} (+ html, markdown; + snippet_html when ranked).
+ * *total (may be NULL) gets the count of matches. A filter using an
+ * unknown key, an operator a key does not take or a bad date returns
+ * NULL with *bad = 1 and the problem in err.
+ */
+json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
+                            long long *total, int *bad, char *err,
+                            size_t errlen);
+
+/* Tag rows {id, slug, name, description, article_count} (published
+ * stories); slug NULL: the page of all tags by name. */
+json_t *gz_store_tag_rows(struct gz_db *db, const char *slug, long long page,
+                          int limit, long long *total);
+/* Author rows {id, slug, name, bio, article_count}: enabled users; slug
+ * NULL: the page of all by name. */
+json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
+                             long long page, int limit, long long *total);
+/* Comment rows {id, article_id, article_slug, parent_id, name, email,
+ * body, status, created_at}. article_id 0: every story's; status NULL:
+ * any; id > 0: that one comment. Oldest first for a story, else newest
+ * first. */
+json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
+                              const char *status, long long id,
+                              long long page, int limit, long long *total);
+/* Subscriber rows {id, email, name, status, created_at, confirmed_at};
+ * status NULL: any. */
+json_t *gz_store_subscriber_rows(struct gz_db *db, const char *status,
+                                 long long page, int limit, long long *total);
+/* The media row {id, path, mime, bytes, width, height, created_at} of a
+ * "/media/..." URL path; NULL when unknown. */
+json_t *gz_store_media_row(struct gz_db *db, const char *path);
 
 #endif

@@ -12,16 +12,6 @@
 /* A form field as a string, "" when absent. Borrowed from the request. */
 const char *gz_newsroom_field(struct gz_req *req, const char *name);
 
-/*
- * Keeps the request's uploaded image for good: moves the temporary file
- * to data_dir/media/<sha256>.<ext> (or drops it when that content is
- * stored already), reads the size of JPEG and WebP files (the server
- * reads PNG and GIF), and records the media row. url gets
- * "/media/<sha256>.<ext>" (at least 80 bytes). Returns 0, or an HTTP
- * status (500) after logging.
- */
-int gz_newsroom_keep_upload(struct gz_req *req, struct gz_upload *u, char *url,
-                            size_t urllen, int *width, int *height);
 
 /* Sets model.section.<name> = true, which _admin_nav uses to mark the
  * current section (aria-current). */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gazette/admin.h"
+#include "gazette/api.h"
 #include "gazette/http.h"
 #include "gazette/site.h"
 
@@ -21,6 +22,13 @@
 #define F (GZ_R_FORM | GZ_R_WRITE)
 #define A GZ_R_ADMIN
 #define AF (GZ_R_ADMIN | GZ_R_FORM | GZ_R_WRITE | GZ_R_CSRF)
+/* API: R = public read; W = JSON write; U = upload. */
+#define R GZ_R_API
+#define W (GZ_R_API | GZ_R_JSON | GZ_R_WRITE)
+#define U (GZ_R_API | GZ_R_FORM | GZ_R_UPLOAD | GZ_R_WRITE)
+#define PATCH GZ_PATCH
+#define DELETE GZ_DELETE
+#define STORY_BODY (3 << 20) /* a 1 MiB story, escaped as JSON */
 #define NONE GZ_ROLE_NONE
 #define AUTHOR GZ_ROLE_AUTHOR
 #define EDITOR GZ_ROLE_EDITOR
@@ -81,6 +89,40 @@ const struct gz_route gz_routes[] = {
      "add a user"},
     {POST, "/admin/users/:id", gz_page_admin_user_update, AF, ADMIN, 0,
      "change a user's role, disable or enable"},
+    {GET, "/api/v1/articles", gz_api_articles_list, R, NONE, 0,
+     "stories: ?page=&limit=&tag=&author=&q=&order=&fields=&include="
+     "&filter=&status="},
+    {POST, "/api/v1/articles", gz_api_article_create, W, AUTHOR, STORY_BODY,
+     "create a story (draft, published or scheduled)"},
+    {PATCH | DELETE, "/api/v1/articles/:id", gz_api_article_change, W, AUTHOR, STORY_BODY,
+     "change or delete a story (by id)"},
+    {GET, "/api/v1/articles/:slug", gz_api_article_get, R, NONE, 0,
+     "one story with html, tags and authors"},
+    {GET, "/api/v1/articles/:slug/comments", gz_api_article_comments, R, NONE,
+     0, "a story's approved comments, oldest first"},
+    {POST, "/api/v1/articles/:slug/comments", gz_api_comment_post, W, NONE, 0,
+     "post a comment (the form's rules)"},
+    {GET, "/api/v1/authors", gz_api_authors_list, R, NONE, 0, "authors"},
+    {GET, "/api/v1/authors/:slug", gz_api_author_get, R, NONE, 0,
+     "one author"},
+    {GET, "/api/v1/comments", gz_api_comments_list, R, EDITOR, 0,
+     "moderation list, ?status=pending|approved|spam|all"},
+    {PATCH | DELETE, "/api/v1/comments/:id", gz_api_comment_change, W, EDITOR, 0,
+     "moderate or delete a comment"},
+    {POST, "/api/v1/media", gz_api_media_upload, U, AUTHOR, 0,
+     "upload an image (multipart field file)"},
+    {GET, "/api/v1/openapi.json", gz_api_openapi, R, NONE, 0,
+     "the OpenAPI 3.1 description of /api/v1"},
+    {GET, "/api/v1/search", gz_api_search, R, NONE, 0,
+     "search with snippets, ?q=&page=&limit="},
+    {GET, "/api/v1/subscribers", gz_api_subscribers_list, R, EDITOR, 0,
+     "subscribers, ?status=active|pending|unsubscribed|all"},
+    {POST, "/api/v1/subscribers", gz_api_subscriber_create, W, NONE, 0,
+     "sign up for new-story mail (the form's rules)"},
+    {DELETE, "/api/v1/subscribers/:id", gz_api_subscriber_delete, W, EDITOR,
+     0, "remove a subscriber"},
+    {GET, "/api/v1/tags", gz_api_tags_list, R, NONE, 0, "tags"},
+    {GET, "/api/v1/tags/:slug", gz_api_tag_get, R, NONE, 0, "one tag"},
     {GET, "/articles/:slug", gz_page_site_article, C, NONE, 0,
      "one story with comments"},
     {POST, "/articles/:slug/comments", gz_page_site_comment_post, F, NONE, 0,

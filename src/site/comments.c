@@ -28,9 +28,16 @@
 #include "gazette/markdown.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/view.h"
 
 #define COMMENT_MAX 5     /* comments per client address ... */
 #define COMMENT_WINDOW 60 /* ... in this many seconds */
+
+/* An /api/v1 call (the API's comment route runs this handler). */
+static int is_api(struct gz_req *req)
+{
+    return strncmp(gz_req_path(req), "/api/", 5) == 0;
+}
 
 static const char MSG_HELD[] = "Thanks! Your comment is awaiting moderation.";
 static const char MSG_FIX[] = "Please fix the highlighted fields.";
@@ -199,10 +206,17 @@ out:
     return rc;
 }
 
-static int json_invalid(struct gz_resp *resp, const struct comment_form *f)
+/* 422 as the one error object; outside /api/ it also lists every field's
+ * problem ("fields"), for a script filling a form. */
+static int json_invalid(struct gz_req *req, struct gz_resp *resp,
+                        const struct comment_form *f)
 {
     const char *field = NULL;
     const char *msg = first_error(f, &field);
+    if (is_api(req)) {
+        gz_view_error(req, resp, 422, msg, field);
+        return 0;
+    }
     json_t *fields = json_object();
     if (f->err_name)
         json_object_set_new(fields, "name", json_string(f->err_name));
@@ -212,35 +226,45 @@ static int json_invalid(struct gz_resp *resp, const struct comment_form *f)
         json_object_set_new(fields, "body", json_string(f->err_body));
     if (f->err_parent)
         json_object_set_new(fields, "parent_id", json_string(f->err_parent));
-    json_t *e =
-        json_pack("{s:{s:s, s:s, s:s, s:o}}", "error", "code", "invalid",
-                  "message", msg, "field", field, "fields", fields);
+    json_t *e = gz_res_error(422, msg, field, gz_req_id(req));
+    json_object_set_new(json_object_get(e, "error"), "fields", fields);
     int rc = gz_resp_json(resp, 422, e);
     json_decref(e);
     return rc;
 }
 
-/* The comment as the API shows it (never the email). */
-static json_t *comment_json(long long id, const char *slug,
+/* The comment resource (gz_res_comment, never the email) for a JSON
+ * answer; outside /api/ with the page decor the site's scripts use
+ * (status, initials, human date, link). id 0: the honeypot's pretend
+ * comment, which was never stored. */
+static json_t *comment_json(struct gz_req *req, long long id,
+                            long long article_id, const char *slug,
                             const struct comment_form *f, int approved)
 {
-    char initials[16], iso[32], human[40], url[400];
-    long long now = gz_now();
+    json_t *row = json_pack("{s:I, s:I, s:s, s:s, s:I}", "id", (json_int_t)id,
+                            "article_id", (json_int_t)article_id, "name",
+                            f->name, "body", f->body, "created_at",
+                            (json_int_t)gz_now());
+    if (!row)
+        return NULL;
+    json_object_set_new(row, "parent_id", f->parent_id
+                                              ? json_integer(f->parent_id)
+                                              : json_null());
+    json_t *c = gz_res_comment(row, 0);
+    json_decref(row);
+    if (!c || is_api(req))
+        return c;
+    char initials[16], human[40], url[400];
     gz_initials(f->name, initials);
-    gz_time_rfc3339(now, iso);
-    gz_time_human(now, human);
+    gz_time_human(gz_now(), human);
     snprintf(url, sizeof url, "/articles/%s#comment-%lld", slug, id);
-    char *html = gz_comment_html(f->body);
-    json_t *c = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
-        "status", approved ? "approved" : "pending", "name", f->name,
-        "initials", initials, "body_html", html ? html : "", "created_at", iso,
-        "created_human", human, "article_slug", slug, "url", url);
-    free(html);
-    if (c)
-        json_object_set_new(c, "parent_id",
-                            f->parent_id ? json_integer(f->parent_id)
-                                         : json_null());
+    json_object_set_new(c, "status",
+                        json_string(approved ? "approved" : "pending"));
+    json_object_set_new(c, "initials", json_string(initials));
+    json_object_set(c, "body_html", json_object_get(c, "html"));
+    json_object_set_new(c, "created_human", json_string(human));
+    json_object_set_new(c, "article_slug", json_string(slug));
+    json_object_set_new(c, "url", json_string(url));
     return c;
 }
 
@@ -256,12 +280,19 @@ static int redirect(struct gz_resp *resp, const char *slug, long long id)
     return 0;
 }
 
-/* "Held" as a JSON answer (202), for held comments and the honeypot. */
-static int held_json(struct gz_resp *resp, json_t *c)
+/* A comment as a JSON answer: under /api/ the API's shape
+ * ({"comments": [c]}, plus "message" when held), else the comment itself
+ * (with "message" when held). c is stolen. */
+static int comment_answer(struct gz_req *req, struct gz_resp *resp,
+                          int status, json_t *c)
 {
-    json_object_set_new(c, "message", json_string(MSG_HELD));
-    int rc = gz_resp_json(resp, 202, c);
-    json_decref(c);
+    json_t *doc = c;
+    if (is_api(req))
+        doc = json_pack("{s:[o]}", "comments", c);
+    if (status == 202)
+        json_object_set_new(doc, "message", json_string(MSG_HELD));
+    int rc = gz_resp_json(resp, status, doc);
+    json_decref(doc);
     return rc;
 }
 
@@ -307,13 +338,14 @@ int gz_page_site_comment_post(struct gz_req *req, struct gz_resp *resp)
         gz_log_info(3101, "request %s: comment honeypot filled by %s",
                     gz_req_id(req), gz_req_client(req));
         rc = gz_req_wants_json(req)
-                 ? held_json(resp, comment_json(0, slug, &f, 0))
+                 ? comment_answer(req, resp, 202,
+                                  comment_json(req, 0, article_id, slug, &f, 0))
                  : redirect(resp, slug, 0);
         goto out;
     }
     const char *field;
     if (first_error(&f, &field)) {
-        rc = gz_req_wants_json(req) ? json_invalid(resp, &f)
+        rc = gz_req_wants_json(req) ? json_invalid(req, resp, &f)
                                     : page_with_errors(req, resp, slug, &f);
         goto out;
     }
@@ -327,7 +359,7 @@ int gz_page_site_comment_post(struct gz_req *req, struct gz_resp *resp)
     json_decref(settings);
     if (rc == GZ_EINVAL) {
         f.err_parent = MSG_PARENT;
-        rc = gz_req_wants_json(req) ? json_invalid(resp, &f)
+        rc = gz_req_wants_json(req) ? json_invalid(req, resp, &f)
                                     : page_with_errors(req, resp, slug, &f);
         goto out;
     }
@@ -341,17 +373,12 @@ int gz_page_site_comment_post(struct gz_req *req, struct gz_resp *resp)
                 gz_req_id(req), id, article_id,
                 approved ? "approved" : "held for moderation");
     if (gz_req_wants_json(req)) {
-        json_t *cj = comment_json(id, slug, &f, approved);
+        json_t *cj = comment_json(req, id, article_id, slug, &f, approved);
         if (!cj) {
             rc = 503;
             goto out;
         }
-        if (!approved) {
-            rc = held_json(resp, cj);
-        } else {
-            rc = gz_resp_json(resp, 201, cj);
-            json_decref(cj);
-        }
+        rc = comment_answer(req, resp, approved ? 201 : 202, cj);
         goto out;
     }
     rc = redirect(resp, slug, approved ? id : 0);

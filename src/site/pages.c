@@ -163,16 +163,12 @@ int gz_resp_page(struct gz_req *req, struct gz_resp *resp, const char *name,
     return 0;
 }
 
-/* Either JSON of model (for Accept: application/json) or the page. The
- * model is the caller's and is thrown away after: the JSON form drops the
- * asset URLs from it in place rather than copying it. */
+/* The page. Reader pages answer HTML only: the data behind them is the
+ * JSON API's (/api/v1), which returns the same resources without the
+ * template's decor (docs/DECISIONS.md). */
 static int respond(struct gz_req *req, struct gz_resp *resp, const char *tpl,
                    json_t *model)
 {
-    if (gz_req_wants_json(req)) {
-        json_object_del(model, "assets");
-        return gz_resp_json(resp, 200, model);
-    }
     return gz_resp_page(req, resp, tpl, model);
 }
 
@@ -705,88 +701,4 @@ int gz_site_message(struct gz_req *req, struct gz_resp *resp, int status,
     json_decref(model);
     json_decref(settings);
     return rc;
-}
-
-/* ---- errors ----------------------------------------------------------- */
-
-static const struct {
-    int status;
-    const char *code;
-    const char *title;
-    const char *message;
-} errors[] = {
-    {400, "bad_request", "Bad request",
-     "The request could not be understood."},
-    {401, "unauthorized", "Sign in needed", "You need to sign in first."},
-    {403, "forbidden", "Not allowed", "You are not allowed to do that."},
-    {404, "not_found", "Page not found",
-     "There is no page at this address. It may have moved, or never "
-     "existed."},
-    {405, "method_not_allowed", "Method not allowed",
-     "This address does not accept that kind of request."},
-    {409, "conflict", "Conflict", "That conflicts with something that exists."},
-    {413, "payload_too_large", "Too large",
-     "What was sent is larger than this site accepts."},
-    {414, "uri_too_long", "Address too long",
-     "The address is longer than this site accepts."},
-    {415, "unsupported_media_type", "Unsupported type",
-     "That kind of file is not accepted."},
-    {422, "unprocessable", "Check the form", "Some fields need a look."},
-    {429, "too_many_requests", "Slow down",
-     "Too many requests in a short time. Try again in a minute."},
-    {500, "internal", "Something went wrong",
-     "Something went wrong on our side. It has been logged."},
-    {503, "unavailable", "Unavailable",
-     "The site is busy or down for a moment. Try again shortly."},
-};
-
-void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,
-                      const char *message)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
-        if (errors[i].status == status)
-            k = i + 1;
-    if (!k) {
-        status = 500;
-        k = 12;
-    }
-    const char *msg = message ? message : errors[k - 1].message;
-    if (status == 405) {
-        unsigned allowed = 0;
-        char scratch[2048];
-        const char *params[4];
-        gz_route_match(gz_req_path(req), 0, &allowed, scratch, sizeof scratch,
-                       params);
-        gz_methods_str(allowed, resp->allow, sizeof resp->allow);
-    }
-    if (gz_req_wants_json(req)) {
-        json_t *e = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "code",
-                              errors[k - 1].code, "message", msg, "field",
-                              "request_id", gz_req_id(req));
-        gz_resp_json(resp, status, e);
-        json_decref(e);
-        return;
-    }
-    json_t *model = json_object();
-    struct gz_db *db = gz_req_db(req);
-    json_t *settings = db ? gz_store_settings_load(db)
-                          : json_pack("{s:s, s:s}", "title", "Gazette",
-                                      "description", "");
-    gz_site_page_common(req, model, settings, errors[k - 1].title, msg, "website",
-                "error");
-    json_object_set_new(json_object_get(model, "page"), "noindex",
-                        json_true());
-    json_object_set_new(model, "error",
-                        json_pack("{s:i, s:s, s:s, s:s}", "status", status,
-                                  "title", errors[k - 1].title, "message", msg,
-                                  "request_id", gz_req_id(req)));
-    if (gz_resp_page(req, resp, "error", model) != 0) {
-        char *body = strdup(msg);
-        gz_resp_take(resp, status, "text/plain; charset=utf-8", body,
-                     body ? strlen(body) : 0);
-    }
-    resp->status = status;
-    json_decref(model);
-    json_decref(settings);
 }

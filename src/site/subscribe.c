@@ -24,6 +24,7 @@
 #include "gazette/mail.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/view.h"
 
 #define SUBSCRIBE_MAX 5     /* sign-ups per client address ... */
 #define SUBSCRIBE_WINDOW 60 /* ... in this many seconds */
@@ -107,11 +108,8 @@ static int invalid(struct gz_req *req, struct gz_resp *resp,
                    const char *message, const char *fieldname)
 {
     if (gz_req_wants_json(req)) {
-        json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid",
-                              "message", message, "field", fieldname);
-        int rc = gz_resp_json(resp, 422, e);
-        json_decref(e);
-        return rc;
+        gz_view_error(req, resp, 422, message, fieldname);
+        return 0;
     }
     char back[512], url[530];
     back_path(req, back, sizeof back);
@@ -123,6 +121,15 @@ static int invalid(struct gz_req *req, struct gz_resp *resp,
 /* The success answer, the same for new and known addresses. */
 static int subscribed(struct gz_req *req, struct gz_resp *resp, int doi)
 {
+    if (strncmp(gz_req_path(req), "/api/", 5) == 0) {
+        /* The API: accepted, the same for every address (202: what
+         * happens next depends on a mail the caller cannot see). */
+        json_t *ok = json_pack("{s:s}", "message",
+                               doi ? MSG_CHECK_INBOX : MSG_SUBSCRIBED);
+        int rc = gz_resp_json(resp, 202, ok);
+        json_decref(ok);
+        return rc;
+    }
     if (gz_req_wants_json(req)) {
         json_t *ok = json_pack("{s:b, s:s}", "ok", 1, "message",
                                doi ? MSG_CHECK_INBOX : MSG_SUBSCRIBED);

@@ -345,7 +345,7 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n)
  * character FTS5 treats as syntax ends up inside a literal, so no input
  * can form an FTS5 expression.
  */
-static int fts_query(const char *q, struct gz_buf *out)
+int gz_store_fts_query(const char *q, struct gz_buf *out)
 {
     int terms = 0;
     const unsigned char *p = (const unsigned char *)q;
@@ -371,7 +371,7 @@ static int fts_query(const char *q, struct gz_buf *out)
 
 /* Snippet text comes with \x01 / \x02 around matches: escape everything,
  * then turn the markers into <mark> tags. */
-static char *snippet_html(const char *raw)
+char *gz_store_snippet_html(const char *raw)
 {
     struct gz_buf b;
     gz_buf_init(&b);
@@ -392,7 +392,7 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
     struct gz_buf fq;
     gz_buf_init(&fq);
     *total = 0;
-    int terms = fts_query(q, &fq);
+    int terms = gz_store_fts_query(q, &fq);
     json_t *list = json_array();
     if (terms <= 0) {
         gz_buf_free(&fq);
@@ -425,7 +425,7 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
     sqlite3_bind_int64(st, 3, offset_of(page, limit));
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *c = card_from_row(st);
-        char *snip = snippet_html(gz_col_text(st, CARD_NCOLS));
+        char *snip = gz_store_snippet_html(gz_col_text(st, CARD_NCOLS));
         json_object_set_new(c, "snippet_html", json_string(snip ? snip : ""));
         free(snip);
         json_array_append_new(list, c);

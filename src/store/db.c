@@ -70,6 +70,22 @@ void gz_db_close(struct gz_db *db)
     free(db);
 }
 
+sqlite3_stmt *gz_db_prepare_built(struct gz_db *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v3(db->h, sql, -1, 0, &st, &tail) != SQLITE_OK) {
+        gz_log_err(1011, "prepare failed: %s", sqlite3_errmsg(db->h));
+        return NULL;
+    }
+    if (tail && *tail) {
+        gz_log_err(1012, "more than one statement in built SQL");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
 sqlite3_stmt *gz_db_stmt(struct gz_db *db, const char *sql)
 {
     for (int i = 0; i < db->ncache; i++) {

@@ -46,4 +46,19 @@ const char *gz_col_text(sqlite3_stmt *st, int col);
 /* Binds text (NULL binds SQL NULL). SQLITE_TRANSIENT copies. */
 int gz_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
+/*
+ * Prepares SQL that was assembled at run time (the API's list filters),
+ * uncached: the caller finalizes it. SECURITY: such SQL is built only
+ * from GZ_SQL literal fragments chosen by code, never from input; every
+ * value is bound. NULL (logged) when it does not prepare.
+ */
+sqlite3_stmt *gz_db_prepare_built(struct gz_db *db, const char *sql);
+
+/* The reader's words as an FTS5 query of quoted prefix terms (never FTS5
+ * syntax); returns the number of terms (0: nothing to search). */
+int gz_store_fts_query(const char *q, struct gz_buf *out);
+/* An FTS5 snippet with \x01/\x02 around matches as escaped HTML with
+ * <mark>. Owned. */
+char *gz_store_snippet_html(const char *raw);
+
 #endif

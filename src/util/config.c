@@ -96,6 +96,9 @@ static const struct key keys[] = {
         "delivery attempts before a message is marked failed"),
     BOOL("log", "access_log", "GAZETTE_ACCESS_LOG", access_log,
          "one line per request on stdout"),
+    STR("api", "cors_origins", "GAZETTE_API_CORS_ORIGINS", api_cors_origins,
+        "comma list of origins (https://app.example.org) whose pages may "
+        "write through /api/v1 with a token; empty: reads only"),
 };
 
 void gz_config_defaults(struct gz_config *cfg)
@@ -347,6 +350,26 @@ int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
     if (!cfg->db_path[0]) {
         snprintf(err, errlen, "paths.db: must not be empty");
         return GZ_EINVAL;
+    }
+    /* Each listed origin is scheme://host[:port], as browsers send it in
+     * Origin, else it could never match. */
+    const char *o = cfg->api_cors_origins;
+    while (*o) {
+        o += strspn(o, " ,");
+        size_t n = strcspn(o, ",");
+        while (n && o[n - 1] == ' ')
+            n--;
+        char one[512];
+        if (n && (n >= sizeof one ||
+                  (snprintf(one, sizeof one, "%.*s", (int)n, o),
+                   !gz_url_is_origin(one)))) {
+            snprintf(err, errlen,
+                     "api.cors_origins: expected http(s)://host[:port] "
+                     "origins separated by commas, got \"%.*s\"",
+                     (int)(n > 80 ? 80 : n), o);
+            return GZ_EINVAL;
+        }
+        o += strcspn(o, ",");
     }
     return 0;
 }

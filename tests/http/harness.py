@@ -18,6 +18,10 @@ else build/gazette under the repository root. Commands run with the
 repository root as working directory, so demo/demo.json, templates/ and
 static/ are found, and with an empty configuration file of their own, so a
 config/gazette.conf in the checkout cannot change what is tested.
+
+When $GZ_API_RECORD names a file, every answer under /api/ that request()
+or raw() receives is appended to it as a JSON line (record_api_answer);
+run.py validates them against src/api/openapi.json.
 """
 import html.parser
 import http.client
@@ -28,9 +32,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 import unittest
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -155,6 +162,89 @@ def _complete(data, head=False):
     if cl is None or not cl.isdigit():
         return False
     return len(data) - end - 4 >= int(cl)
+
+
+# ---- recording /api/ answers (GZ_API_RECORD) -------------------------------
+
+_record_lock = threading.Lock()
+
+
+def _current_test():
+    """The id of the test method on the stack, if any."""
+    f = sys._getframe(1)
+    while f is not None:
+        obj = f.f_locals.get("self")
+        if isinstance(obj, unittest.TestCase):
+            return obj.id()
+        f = f.f_back
+    return None
+
+
+def _decoded_body(body, encoding):
+    enc = (encoding or "").strip().lower()
+    try:
+        if enc == "gzip":
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if enc == "deflate":
+            return zlib.decompress(body)
+    except zlib.error:
+        pass
+    return body
+
+
+def record_api_answer(method, target, status, headers, body):
+    """When $GZ_API_RECORD names a file, appends one JSON line for an answer
+    to a request whose target starts with /api/ (tests/http/run.py then
+    validates them with tests/api/validate.mjs against the OpenAPI
+    document). headers: {lower-case name: value}; body: bytes as
+    received (gzip or deflate is undone)."""
+    out = os.environ.get("GZ_API_RECORD")
+    if not out or status is None or not str(target).startswith("/api/"):
+        return
+    body = _decoded_body(body or b"", headers.get("content-encoding"))
+    line = json.dumps({
+        "method": method, "target": target, "status": status,
+        "content_type": headers.get("content-type", ""),
+        "headers": headers,
+        "body": body.decode("utf-8", errors="replace"),
+        "test": _current_test(),
+    })
+    with _record_lock:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+
+
+def _record_raw(data, r, head=False):
+    """Records the first answer of a raw exchange, when the bytes sent
+    start with a request line for /api/ and the answer parses."""
+    if not os.environ.get("GZ_API_RECORD") or r.status is None:
+        return
+    first = data.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
+    if len(first) != 3 or not first[1].startswith("/api/"):
+        return
+    method = first[0]
+    body = r.body
+    if head or method == "HEAD" or r.status in (204, 304):
+        body = b""
+    elif "chunked" in (r.header("transfer-encoding") or "").lower():
+        out, rest = b"", body
+        while True:
+            size_line, sep, rest = rest.partition(b"\r\n")
+            try:
+                n = int(size_line.split(b";")[0].strip() or b"x", 16)
+            except ValueError:
+                return  # not whole: nothing to record
+            if not sep or n == 0:
+                break
+            out, rest = out + rest[:n], rest[n + 2:]
+        body = out
+    else:
+        cl = r.header("content-length")
+        if cl is not None and cl.isdigit():
+            if len(body) < int(cl):
+                return  # cut short: nothing to record
+            body = body[:int(cl)]
+    record_api_answer(method, first[1], r.status, dict(r.headers), body)
 
 
 # ---- HTML parsing ----------------------------------------------------------
@@ -462,6 +552,10 @@ class Gazette:
             c.request(method, path, body=body, headers=dict(headers or {}))
             r = c.getresponse()
             data = r.read()
+            if path.startswith("/api/"):
+                record_api_answer(method, path, r.status, {
+                    k.lower(): ", ".join(r.headers.get_all(k))
+                    for k in set(r.headers.keys())}, data)
             return Response(r.status, r.reason, r.headers, data, method, path)
         finally:
             c.close()
@@ -498,7 +592,9 @@ class Gazette:
                     break
         finally:
             s.close()
-        return RawResponse(out)
+        r = RawResponse(out)
+        _record_raw(data, r, head)
+        return r
 
     def raw_get(self, target, extra=b"", method=b"GET", timeout=5.0):
         """A well-formed request for an exact request-target (bytes)."""

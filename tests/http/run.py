@@ -9,10 +9,22 @@ line printed is exactly `N passed, N failed, N skipped`, counted per test
 method (errors count as failed; a class whose setUpClass fails counts each
 of its tests as failed; a failing tearDownClass adds one failure). The exit
 status is non-zero when anything failed.
+
+Every answer the tests get under /api/ is recorded (harness.py appends it
+to the file $GZ_API_RECORD names; run.py sets a temporary one unless the
+variable is already set: that file is emptied first and kept). After the
+tests, `node tests/api/validate.mjs src/api/openapi.json RECORD` checks
+them against the OpenAPI document: one check per distinct (method, path
+template, status), passed when every answer seen for it validates. Its
+counts are added to the last line. Without node or node_modules/ajv (npm
+ci), that check counts as 1 skipped.
 """
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -81,6 +93,41 @@ def iter_tests(suite):
             yield t
 
 
+def validate_api(record):
+    """Runs tests/api/validate.mjs on the recorded /api/ answers; returns
+    (passed, failed, skipped) of its checks."""
+    node = shutil.which("node")
+    mods = os.path.join(ROOT, "node_modules")
+    if not node or not all(os.path.isfile(os.path.join(mods, m, "package.json"))
+                           for m in ("ajv", "ajv-formats")):
+        print("api schema: skipped: the answers under /api/ were not "
+              "validated (needs node and node_modules/ajv, ajv-formats: "
+              "npm ci)")
+        return 0, 0, 1
+    if not os.path.exists(record) or os.path.getsize(record) == 0:
+        print("api schema: no /api/ answers recorded")
+        return 0, 0, 0
+    cmd = [node, os.path.join(ROOT, "tests", "api", "validate.mjs"),
+           os.path.join(ROOT, "src", "api", "openapi.json"), record]
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    except subprocess.TimeoutExpired:
+        print("api schema: validate.mjs did not finish within 300 s")
+        return 0, 1, 0
+    out = p.stdout + p.stderr
+    sys.stdout.write(out if out.endswith("\n") or not out else out + "\n")
+    m = re.findall(r"^(\d+) passed, (\d+) failed\s*$", p.stdout, re.M)
+    if not m or p.returncode not in (0, 1):
+        print("api schema: validate.mjs exited %d without its counts"
+              % p.returncode)
+        return 0, 1, 0
+    passed, failed = int(m[-1][0]), int(m[-1][1])
+    if p.returncode != 0 and failed == 0:
+        failed = 1
+    return passed, failed, 0
+
+
 def main(argv):
     patterns = []
     args = []
@@ -100,6 +147,14 @@ def main(argv):
         return 1
     os.environ["GAZETTE_BIN"] = binary
     sys.path.insert(0, HERE)
+    record = os.environ.get("GZ_API_RECORD")
+    own_record = not record
+    if own_record:
+        fd, record = tempfile.mkstemp(prefix="gz-api-", suffix=".jsonl")
+        os.close(fd)
+        os.environ["GZ_API_RECORD"] = record
+    else:
+        open(record, "w").close()  # this run's answers only
 
     loader = unittest.TestLoader()
     if patterns:
@@ -118,9 +173,14 @@ def main(argv):
     result = runner.run(suite)
     sys.stdout.flush()
     print("http tests took %.1fs" % (time.monotonic() - start))
+    try:
+        vp, vf, vs = validate_api(record)
+    finally:
+        if own_record:
+            os.unlink(record)
     print("%d passed, %d failed, %d skipped" % (
-        result.passed, result.failed, result.skipped_n))
-    return 1 if result.failed or not result.wasSuccessful() else 0
+        result.passed + vp, result.failed + vf, result.skipped_n + vs))
+    return 1 if result.failed or vf or not result.wasSuccessful() else 0
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ class CommentTests(EngageCase):
         self.assertEqual(r.status, 422, r.text[:300])
         self.assertEqual(r.ctype, "application/json")
         e = r.json()["error"]
-        self.assertEqual(e["code"], "invalid")
+        self.assertEqual(e["code"], "validation_failed")
         self.assertEqual(e["field"], field)
         self.assertTrue(e["message"])
         return e
@@ -378,7 +378,7 @@ class CommentTests(EngageCase):
         self.assertEqual(r.status, 429, r.text)
         self.assertGreater(int(r.header("Retry-After")), 0)
         self.assertLessEqual(int(r.header("Retry-After")), 60)
-        self.assertEqual(r.json()["error"]["code"], "too_many_requests")
+        self.assertEqual(r.json()["error"]["code"], "rate_limited")
         r = self.comment(slug, source=me, json_accept=False, body="html")
         self.assertEqual(r.status, 429)
         self.assertEqual(r.ctype, "text/html")
@@ -486,8 +486,7 @@ class CommentTests(EngageCase):
         self.comment(slug, email="secret.reader@example.com", body="hi")
         r = self.get("/articles/" + slug)
         self.assertNotIn("secret.reader", r.text)
-        r = self.get("/articles/" + slug,
-                     headers={"Accept": "application/json"})
+        r = self.get("/api/v1/articles/%s/comments" % slug)
         self.assertEqual(r.status, 200)
         self.assertNotIn("secret.reader", r.text)
 

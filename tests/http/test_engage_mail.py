@@ -332,7 +332,7 @@ class SubscribeFormTests(MailCase):
         r = self.subscribe(addr)
         self.assertEqual(r.status, 422, (addr, r.text))
         e = r.json()["error"]
-        self.assertEqual(e["code"], "invalid")
+        self.assertEqual(e["code"], "validation_failed")
         self.assertEqual(e["field"], "email")
         self.assertIn(words, e["message"], addr)
         return e

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "gazette/db.h"
+#include "gazette/engage.h"
 #include "gazette/store.h"
 #include "gazette/util.h"
 
@@ -1283,6 +1284,296 @@ static void test_export_roundtrip(void **state)
     gz_db_close(db2);
 }
 
+static const char *const SHA_A =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/* What the newsroom fixture lacks for a whole site: users of every kind,
+ * subscribers, media rows, a held comment on an existing story. */
+static json_t *whole_site_doc(struct fixture *f)
+{
+    char media_path[96];
+    snprintf(media_path, sizeof media_path, "/media/%s.png", SHA_A);
+    json_t *doc = json_pack(
+        "{s:[{s:s, s:s, s:s, s:s, s:b, s:s}, {s:s, s:s, s:s, s:s}],"
+        " s:[{s:s, s:s, s:s, s:I, s:i, s:i, s:s}],"
+        " s:[{s:s, s:s, s:s, s:s, s:s}, {s:s, s:s, s:s},"
+        "    {s:s, s:s, s:s}],"
+        " s:[{s:s, s:s, s:s, s:s, s:s, s:s,"
+        "     s:[{s:s, s:s, s:s, s:s, s:s}]}]}",
+        "authors",
+        "name", "Gone Writer", "slug", "gone-writer", "email",
+        "gone@example.com", "role", "author", "disabled", 1, "created_at",
+        at(f, -30 * DAY),
+        "name", "Ad Min", "slug", "ad-min", "email", "admin@example.com",
+        "role", "admin",
+        "media",
+        "sha256", SHA_A, "path", media_path, "mime", "image/png", "bytes",
+        (json_int_t)4321, "width", 10, "height", 20, "created_at",
+        at(f, -DAY),
+        "subscribers",
+        "email", "active@example.com", "name", "Act Ive", "status", "active",
+        "created_at", at(f, -5 * DAY), "confirmed_at", at(f, -4 * DAY),
+        "email", "pending@example.com", "status", "pending", "created_at",
+        at(f, -3 * DAY),
+        "email", "left@example.com", "status", "unsubscribed", "created_at",
+        at(f, -2 * DAY),
+        "articles",
+        "slug", "first-story", "title", "First story", "markdown", "Again.",
+        "status", "published", "author", "bea-ploom", "published_at",
+        at(f, -3 * DAY), "comments", "name", "Late Comer", "email",
+        "late@example.com", "body", "Held for later.", "status", "pending",
+        "created_at", at(f, -HOUR));
+    assert_non_null(doc);
+    return doc;
+}
+
+static void assert_json_equal(json_t *a, json_t *b, const char *what)
+{
+    if (!json_equal(a, b)) {
+        char *s1 = json_dumps(a, JSON_SORT_KEYS | JSON_INDENT(1));
+        char *s2 = json_dumps(b, JSON_SORT_KEYS | JSON_INDENT(1));
+        print_error("first: %s\nsecond: %s\n", s1, s2);
+        free(s1);
+        free(s2);
+        fail_msg("%s: the documents differ", what);
+    }
+}
+
+/* Finds the object in list whose key is value; borrowed or NULL. */
+static json_t *find_by(json_t *list, const char *key, const char *value)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+    {
+        if (strcmp(str(x, key), value) == 0)
+            return x;
+    }
+    return NULL;
+}
+
+static void test_export_whole_site(void **state)
+{
+    struct fixture *f = *state;
+    json_t *doc = whole_site_doc(f);
+    import_ok(f->db, doc);
+    /* A password, a session: secrets the export must leave behind. */
+    char err[200];
+    const char *field = NULL;
+    long long uid = 0;
+    assert_int_equal(gz_store_user_create(f->db, "admin@example.com",
+                                          "Ad Min", "admin",
+                                          "correct horse battery", &uid, err,
+                                          sizeof err, &field),
+                     0);
+    char token[65];
+    assert_int_equal(gz_store_session_create(f->db, uid, 3600, token), 0);
+
+    json_t *exp1 = gz_store_export(f->db);
+    char *text = json_dumps(exp1, JSON_SORT_KEYS);
+    assert_non_null(text);
+    assert_null(strstr(text, "$argon2"));
+    assert_null(strstr(text, "hash"));
+    assert_null(strstr(text, "password"));
+    assert_null(strstr(text, token));
+    free(text);
+
+    json_t *u = find_by(json_object_get(exp1, "authors"), "email",
+                        "gone@example.com");
+    assert_non_null(u);
+    assert_true(json_is_true(json_object_get(u, "disabled")));
+    assert_string_equal(str(u, "created_at"), at(f, -30 * DAY));
+    u = find_by(json_object_get(exp1, "authors"), "email",
+                "admin@example.com");
+    assert_string_equal(str(u, "role"), "admin");
+    assert_true(json_is_false(json_object_get(u, "disabled")));
+    json_t *m = json_array_get(json_object_get(exp1, "media"), 0);
+    assert_string_equal(str(m, "sha256"), SHA_A);
+    assert_int_equal(num(m, "bytes"), 4321);
+    assert_int_equal(num(m, "height"), 20);
+    json_t *subs = json_object_get(exp1, "subscribers");
+    assert_int_equal(json_array_size(subs), 3);
+    json_t *s = find_by(subs, "email", "active@example.com");
+    assert_string_equal(str(s, "status"), "active");
+    assert_string_equal(str(s, "confirmed_at"), at(f, -4 * DAY));
+    s = find_by(subs, "email", "pending@example.com");
+    assert_string_equal(str(s, "status"), "pending");
+    assert_null(json_object_get(s, "confirmed_at"));
+    json_t *a = find_by(json_object_get(exp1, "articles"), "slug",
+                        "first-story");
+    /* The newsroom's three comments and the held one added to the
+     * existing story (none doubled). */
+    assert_int_equal(json_array_size(json_object_get(a, "comments")), 4);
+    assert_non_null(str(a, "created_at"));
+    assert_non_null(str(a, "updated_at"));
+    a = find_by(json_object_get(exp1, "articles"), "slug", "draft-story");
+    assert_string_equal(str(a, "status"), "draft");
+
+    /* Into a fresh database and out again: the same document. */
+    char path[160];
+    snprintf(path, sizeof path, "%s/whole.db", f->dir);
+    struct gz_db *db2 = open_db(path);
+    import_ok(db2, exp1);
+    json_t *exp2 = gz_store_export(db2);
+    assert_json_equal(exp1, exp2, "export(import(export))");
+    /* Twice: nothing doubles, nothing changes. */
+    import_ok(db2, exp1);
+    json_t *exp3 = gz_store_export(db2);
+    assert_json_equal(exp2, exp3, "a second import");
+    json_t *c = gz_store_subscriber_counts(db2);
+    assert_int_equal(num(c, "total"), 3);
+    assert_int_equal(num(c, "active"), 1);
+    json_decref(c);
+    /* Imported users have no password: they cannot sign in. */
+    assert_int_equal(gz_store_login_users(db2), 0);
+    /* And back into the site it came from: no change either. */
+    import_ok(f->db, exp1);
+    json_t *exp4 = gz_store_export(f->db);
+    assert_json_equal(exp1, exp4, "import into the source");
+    assert_int_equal(gz_store_login_users(f->db), 1);
+    json_decref(exp1);
+    json_decref(exp2);
+    json_decref(exp3);
+    json_decref(exp4);
+    json_decref(doc);
+    gz_db_close(db2);
+}
+
+/* Users match by email (a new slug renames them); a slug of another
+ * user, or an import that would lock the admins out, is refused. */
+static void test_import_users_by_email(void **state)
+{
+    struct fixture *f = *state;
+    json_t *doc = json_pack("{s:[{s:s, s:s, s:s, s:s}]}", "authors", "name",
+                            "Bea P. Ploom", "slug", "bea-p", "email",
+                            "BEA@example.com", "role", "admin");
+    import_ok(f->db, doc);
+    json_decref(doc);
+    int err;
+    assert_null(gz_store_author_load(f->db, "bea-ploom", &err));
+    json_t *a = gz_store_author_load(f->db, "bea-p", &err);
+    assert_non_null(a);
+    assert_string_equal(str(a, "name"), "Bea P. Ploom");
+    json_decref(a);
+    json_t *exp = gz_store_export(f->db);
+    assert_int_equal(json_array_size(json_object_get(exp, "authors")), 2);
+    json_decref(exp);
+
+    char msg[512] = "";
+    doc = json_pack("{s:[{s:s, s:s, s:s}]}", "authors", "name", "Other",
+                    "slug", "elodie", "email", "other@example.com");
+    assert_int_equal(gz_store_import(f->db, doc, msg, sizeof msg), GZ_EINVAL);
+    if (!strstr(msg, "authors[0].slug"))
+        fail_msg("error \"%s\" does not name authors[0].slug", msg);
+    json_decref(doc);
+
+    char e2[200];
+    const char *field = NULL;
+    long long uid;
+    assert_int_equal(gz_store_user_create(f->db, "bea@example.com", "Bea",
+                                          "admin", "correct horse battery",
+                                          &uid, e2, sizeof e2, &field),
+                     0);
+    assert_int_equal(gz_store_admin_count(f->db), 1);
+    doc = json_pack("{s:[{s:s, s:s, s:s, s:b}]}", "authors", "name", "Bea",
+                    "slug", "bea-p", "email", "bea@example.com", "disabled",
+                    1);
+    assert_int_equal(gz_store_import(f->db, doc, msg, sizeof msg), GZ_EINVAL);
+    if (!strstr(msg, "authors[0]") || !strstr(msg, "admin"))
+        fail_msg("error \"%s\" does not explain the lock-out", msg);
+    json_decref(doc);
+    assert_int_equal(gz_store_admin_count(f->db), 1);
+}
+
+static const struct bad_import bad_site_imports[] = {
+    {"{\"subscribers\": {}}", "subscribers"},
+    {"{\"media\": [5]}", "media[0]"},
+    {"{\"subscribers\": [{\"email\": \"a@example.com\", \"status\": "
+     "\"active\"}, {\"email\": \"nope\", \"status\": \"active\"}]}",
+     "subscribers[1].email"},
+    {"{\"subscribers\": [{\"email\": \"a@example.com\"}]}",
+     "subscribers[0].status"},
+    {"{\"subscribers\": [{\"email\": \"a@example.com\", \"status\": "
+     "\"active\", \"created_at\": \"soon\"}]}",
+     "subscribers[0].created_at"},
+    {"{\"subscribers\": [{\"email\": \"a@example.com\", \"name\": "
+     "\"a\\nb\", \"status\": \"active\"}]}",
+     "subscribers[0].name"},
+    {"{\"media\": [{\"sha256\": \"xyz\", \"path\": \"/media/x.png\", "
+     "\"mime\": \"image/png\", \"bytes\": 1}]}",
+     "media[0].sha256"},
+    {"{\"media\": [{\"sha256\": \"0123456789abcdef0123456789abcdef0123456789"
+     "abcdef0123456789abcdef\", \"path\": \"/media/../../etc/passwd\", "
+     "\"mime\": \"image/png\", \"bytes\": 1}]}",
+     "media[0].path"},
+    {"{\"media\": [{\"sha256\": \"0123456789abcdef0123456789abcdef0123456789"
+     "abcdef0123456789abcdef\", \"path\": \"/media/0123456789abcdef0123456789"
+     "abcdef0123456789abcdef0123456789abcdef.png\", \"mime\": \"text/html\", "
+     "\"bytes\": 1}]}",
+     "media[0].mime"},
+    {"{\"media\": [{\"sha256\": \"0123456789abcdef0123456789abcdef0123456789"
+     "abcdef0123456789abcdef\", \"path\": \"/media/0123456789abcdef0123456789"
+     "abcdef0123456789abcdef0123456789abcdef.png\", \"mime\": \"image/png\"}"
+     "]}",
+     "media[0].bytes"},
+    {"{\"authors\": [{\"name\": \"A\", \"slug\": \"a\", \"email\": "
+     "\"a@example.com\", \"disabled\": \"no\"}]}",
+     "authors[0].disabled"},
+    {"{\"authors\": [{\"name\": \"A\", \"slug\": \"a\", \"email\": "
+     "\"a@example.com\", \"created_at\": 5}]}",
+     "authors[0].created_at"},
+    {"{\"articles\": [{\"slug\": \"a\", \"title\": \"A\", \"author\": "
+     "\"bea-ploom\", \"updated_at\": \"later\"}]}",
+     "articles[0].updated_at"},
+};
+
+static void test_import_site_errors(void **state)
+{
+    struct fixture *f = *state;
+    json_t *before = gz_store_export(f->db);
+    for (size_t i = 0; i < N(bad_site_imports); i++) {
+        json_error_t je;
+        json_t *doc = json_loads(bad_site_imports[i].json, 0, &je);
+        if (!doc)
+            fail_msg("case %zu: bad test JSON: %s", i, je.text);
+        char err[512] = "";
+        int rc = gz_store_import(f->db, doc, err, sizeof err);
+        json_decref(doc);
+        if (rc != GZ_EINVAL)
+            fail_msg("case %zu (%s): rc %d, want GZ_EINVAL", i,
+                     bad_site_imports[i].json, rc);
+        if (!strstr(err, bad_site_imports[i].need))
+            fail_msg("case %zu: error \"%s\" does not name %s", i, err,
+                     bad_site_imports[i].need);
+    }
+    json_t *after = gz_store_export(f->db);
+    assert_json_equal(before, after, "failed imports");
+    json_decref(before);
+    json_decref(after);
+}
+
+/* An import takes consent away, never gives it: a known address keeps its
+ * status unless the file says the reader left. */
+static void test_import_subscriber_consent(void **state)
+{
+    struct fixture *f = *state;
+    json_t *doc = json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "subscribers",
+                            "email", "stay@example.com", "status",
+                            "unsubscribed", "email", "go@example.com",
+                            "status", "active");
+    import_ok(f->db, doc);
+    json_decref(doc);
+    doc = json_pack("{s:[{s:s, s:s}, {s:s, s:s}]}", "subscribers", "email",
+                    "STAY@example.com", "status", "active", "email",
+                    "go@example.com", "status", "unsubscribed");
+    import_ok(f->db, doc);
+    json_decref(doc);
+    json_t *c = gz_store_subscriber_counts(f->db);
+    assert_int_equal(num(c, "total"), 2);
+    assert_int_equal(num(c, "unsubscribed"), 2);
+    json_decref(c);
+}
+
 static void test_backup(void **state)
 {
     struct fixture *f = *state;
@@ -1383,6 +1674,10 @@ int main(void)
         T(test_import_twice, setup_newsroom),
         T(test_import_textless_story, setup_empty),
         T(test_export_roundtrip, setup_newsroom),
+        T(test_export_whole_site, setup_newsroom),
+        T(test_import_users_by_email, setup_newsroom),
+        T(test_import_site_errors, setup_newsroom),
+        T(test_import_subscriber_consent, setup_empty),
         T(test_backup, setup_newsroom),
         T(test_demo_import, setup_empty),
     };

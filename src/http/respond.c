@@ -1,0 +1,402 @@
+/*
+ * respond.c - turning a filled struct gz_resp into what goes on the wire:
+ * the gz_resp_* helpers handlers fill it with, the security headers every
+ * answer carries, Cache-Control / ETag / Last-Modified and the 304 answer
+ * to a current copy, gzip of text bodies, Vary, the CORS and
+ * WWW-Authenticate headers guard.c decided, and the error answers of the
+ * server, which go through app->render_error so that this layer knows
+ * nothing of pages or JSON error shapes.
+ *
+ * Threads: everything works on the calling worker's own request; the only
+ * shared data are the reference-counted bodies of the page cache.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "internal.h"
+
+#define GZIP_MIN 1024
+
+/* ---- the handlers' helpers ----------------------------------------------- */
+
+void gz_resp_take(struct gz_resp *resp, int status, const char *ctype,
+                  char *body, size_t len)
+{
+    free(resp->body);
+    resp->status = status;
+    resp->content_type = ctype;
+    resp->body = body;
+    resp->len = len;
+}
+
+int gz_resp_json(struct gz_resp *resp, int status, json_t *json)
+{
+    char *s = json_dumps(json, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!s)
+        return 500;
+    gz_resp_take(resp, status, "application/json", s, strlen(s));
+    return 0;
+}
+
+void gz_resp_redirect(struct gz_resp *resp, int status, const char *location)
+{
+    resp->status = status;
+    snprintf(resp->location, sizeof resp->location, "%s", location);
+}
+
+void gz_resp_cookie(struct gz_resp *resp, const char *value)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!resp->cookies[i][0]) {
+            snprintf(resp->cookies[i], sizeof resp->cookies[i], "%s", value);
+            return;
+        }
+    }
+}
+
+/* ---- shared bodies ------------------------------------------------------- */
+
+struct gz_http_blob *gz_http_blob_new(const void *data, size_t len)
+{
+    struct gz_http_blob *b = malloc(sizeof *b + len);
+    if (!b)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, data, len);
+    return b;
+}
+
+void gz_http_blob_unref(void *cls)
+{
+    struct gz_http_blob *b = cls;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+/* ---- headers ------------------------------------------------------------- */
+
+static const char *csp =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' https: data:; font-src 'self'; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'";
+
+static void add_common_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", csp);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy",
+                            "strict-origin-when-cross-origin");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static int is_text(const char *ctype)
+{
+    return ctype && (strncmp(ctype, "text/", 5) == 0 || strstr(ctype, "json") ||
+                     strstr(ctype, "xml") || strstr(ctype, "javascript") ||
+                     strstr(ctype, "svg"));
+}
+
+static int accepts_gzip(struct gz_req *req)
+{
+    const char *ae = gz_req_header(req, "Accept-Encoding");
+    if (!ae)
+        return 0;
+    const char *g = strstr(ae, "gzip");
+    if (!g)
+        return 0;
+    /* "gzip;q=0" refuses it. */
+    const char *q = g + 4;
+    while (*q == ' ')
+        q++;
+    if (*q == ';') {
+        q++;
+        while (*q == ' ')
+            q++;
+        if (strncmp(q, "q=0", 3) == 0 && (q[3] == '\0' || q[3] == ',' ||
+                                          (q[3] == '.' && strspn(q + 4, "0") &&
+                                           !strpbrk(q + 4, "123456789"))))
+            return 0;
+    }
+    return 1;
+}
+
+/* gzip of data into a malloc'd buffer; NULL when it does not pay. */
+static unsigned char *gzip_bytes(const void *data, size_t len, size_t *out_len)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, len);
+    unsigned char *out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (unsigned char *)data;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END || *out_len >= len) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void etag_of(const void *data, size_t len, char out[40])
+{
+    unsigned char h[12];
+    char hex[25];
+    crypto_generichash(h, sizeof h, data, len, NULL, 0);
+    gz_hex(h, sizeof h, hex);
+    snprintf(out, 40, "\"%s\"", hex);
+}
+
+/* Does the request's If-None-Match / If-Modified-Since match? */
+static int not_modified(struct gz_req *req, const char *etag, long long lm)
+{
+    const char *inm = gz_req_header(req, "If-None-Match");
+    if (inm) {
+        if (strcmp(inm, "*") == 0)
+            return 1;
+        /* A list of tags; a weak W/ prefix still names the same body. */
+        return etag[0] && strstr(inm, etag) != NULL;
+    }
+    const char *ims = gz_req_header(req, "If-Modified-Since");
+    if (ims && lm > 0) {
+        long long t = gz_time_parse_http(ims);
+        return t >= 0 && lm <= t;
+    }
+    return 0;
+}
+
+static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
+                              enum gz_cache cache, const char *etag,
+                              long long lm)
+{
+    char buf[80];
+    switch (cache) {
+    case GZ_CACHE_PUBLIC:
+        /* max-age 0 (the default): browsers revalidate with the ETag on
+         * every view, so a correction reaches a reader at once, at the
+         * cost of a 304. */
+        if (app->cfg.cache_max_age == 0)
+            snprintf(buf, sizeof buf, "public, max-age=0, must-revalidate");
+        else
+            snprintf(buf, sizeof buf, "public, max-age=%d",
+                     app->cfg.cache_max_age);
+        MHD_add_response_header(r, "Cache-Control", buf);
+        break;
+    case GZ_CACHE_IMMUTABLE:
+        MHD_add_response_header(r, "Cache-Control",
+                                "public, max-age=31536000, immutable");
+        break;
+    case GZ_CACHE_REVALIDATE:
+        MHD_add_response_header(r, "Cache-Control", "public, no-cache");
+        break;
+    default:
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+        break;
+    }
+    if (etag && etag[0])
+        MHD_add_response_header(r, "ETag", etag);
+    if (lm > 0) {
+        gz_time_http(lm, buf);
+        MHD_add_response_header(r, "Last-Modified", buf);
+    }
+}
+
+/* One Vary header for what the answer depends on besides the URL. */
+static void add_vary(const struct gz_req *req, struct MHD_Response *r,
+                     const char *ctype)
+{
+    char vary[96] = "";
+    if (req->api) {
+        /* The API answers JSON whatever Accept says; what a caller may
+         * see depends on its credentials, and with listed CORS origins
+         * the headers depend on Origin. */
+        if (is_text(ctype))
+            snprintf(vary, sizeof vary,
+                     "Accept-Encoding, Authorization, "
+                     "Cookie");
+        if (req->app->cfg.api_cors_origins[0])
+            snprintf(vary + strlen(vary), sizeof vary - strlen(vary), "%s",
+                     vary[0] ? ", Origin" : "Origin");
+    } else if (is_text(ctype)) {
+        /* Pages answer JSON to Accept: application/json, so caches must
+         * key on Accept as well as on Accept-Encoding. */
+        snprintf(vary, sizeof vary, "Accept, Accept-Encoding");
+    }
+    if (vary[0])
+        MHD_add_response_header(r, "Vary", vary);
+}
+
+/* The headers that depend on this request rather than on the body:
+ * the request id, CORS, and the challenge of a 401 under /api/. */
+static void add_request_headers(struct gz_req *req, struct MHD_Response *r,
+                                int status)
+{
+    MHD_add_response_header(r, "X-Request-Id", req->id);
+    gz_http_cors_headers(req, r);
+    if (status == 401 && (req->www_auth || req->api))
+        MHD_add_response_header(r, "WWW-Authenticate",
+                                req->www_auth ? req->www_auth : "Bearer");
+}
+
+static enum MHD_Result queue(struct gz_req *req, int status,
+                             struct MHD_Response *r, size_t bytes)
+{
+    req->status = status;
+    req->bytes = (req->method & GZ_HEAD) ? 0 : bytes;
+    return MHD_queue_response(req->conn, (unsigned)status, r);
+}
+
+/* The ETag of the variant sent: the gzip bytes are another body, so they
+ * get another strong tag ("...-gz"). */
+static void variant_etag(const char *etag, int gz, char out[48])
+{
+    size_t n = strlen(etag);
+    if (gz && n >= 2)
+        snprintf(out, 48, "%.*s-gz\"", (int)(n - 1), etag);
+    else
+        snprintf(out, 48, "%s", etag);
+}
+
+static enum MHD_Result queue_304(struct gz_req *req, const char *etag,
+                                 const char *ctype, enum gz_cache cache,
+                                 long long lm)
+{
+    /* NOTE: libmicrohttpd 0.9.75 always writes "Content-Length: 0" on a
+     * response with no body, 304 included (RFC 9110 8.6 wants it absent
+     * or equal to the 200's); setting it by hand only adds a second
+     * header, and a body of unknown size turns on chunked encoding, which
+     * a 304 must not have. Clients ignore it, as a 304 never has a body.
+     * Newer libmicrohttpd leaves it out. */
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    add_common_headers(r);
+    add_cache_headers(req->app, r, cache, etag, lm);
+    add_vary(req, r, ctype);
+    add_request_headers(req, r, 304);
+    enum MHD_Result ret = queue(req, 304, r, 0);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
+                                    const struct gz_http_answer *a,
+                                    const struct gz_resp *extra)
+{
+    int gz = a->gzip && accepts_gzip(req);
+    char etag[48] = "";
+    if (a->etag[0])
+        variant_etag(a->etag, gz, etag);
+    if (status == 200 && etag[0] && not_modified(req, etag, a->last_modified))
+        return queue_304(req, etag, a->content_type, a->cache,
+                         a->last_modified);
+    struct gz_http_blob *b = gz ? a->gzip : a->plain;
+    atomic_fetch_add(&b->refs, 1);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer_with_free_callback_cls(
+            b->len, b->data, gz_http_blob_unref, b);
+    if (!r) {
+        gz_http_blob_unref(b);
+        return MHD_NO;
+    }
+    add_common_headers(r);
+    if (gz)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    if (a->content_type)
+        MHD_add_response_header(r, "Content-Type", a->content_type);
+    add_cache_headers(req->app, r, a->cache, etag, a->last_modified);
+    add_vary(req, r, a->content_type);
+    add_request_headers(req, r, status);
+    char allow[96] = "";
+    if (extra && extra->allow[0])
+        snprintf(allow, sizeof allow, "%s", extra->allow);
+    else if (status == 405)
+        gz_methods_str(req->allowed, allow, sizeof allow);
+    if (allow[0])
+        MHD_add_response_header(r, "Allow", allow);
+    if (extra) {
+        if (extra->location[0])
+            MHD_add_response_header(r, "Location", extra->location);
+        for (int c = 0; c < 2; c++)
+            if (extra->cookies[c][0])
+                MHD_add_response_header(r, "Set-Cookie", extra->cookies[c]);
+        if (extra->disposition[0])
+            MHD_add_response_header(r, "Content-Disposition",
+                                    extra->disposition);
+        if (extra->retry_after > 0) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%d", extra->retry_after);
+            MHD_add_response_header(r, "Retry-After", ra);
+        }
+    }
+    enum MHD_Result ret = queue(req, status, r, b->len);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
+                               const char *key, long long version)
+{
+    /* SECURITY: what an API caller sees with credentials (drafts, the
+     * moderation queue) is theirs: never kept here nor by any cache. */
+    if (req->api && req->auth != GZ_AUTH_NONE) {
+        resp->cache = GZ_CACHE_NO_STORE;
+        resp->cacheable = 0;
+    }
+    struct gz_http_answer a = {0};
+    const void *data = resp->static_body ? (const void *)resp->static_body
+                                         : (const void *)resp->body;
+    a.plain = gz_http_blob_new(data ? data : "", resp->len);
+    if (!a.plain)
+        return MHD_NO;
+    a.content_type = resp->content_type;
+    a.cache = resp->cache;
+    a.last_modified = resp->last_modified;
+    if (resp->status == 200 && resp->cache != GZ_CACHE_NO_STORE)
+        etag_of(a.plain->data, a.plain->len, a.etag);
+    if (req->app->cfg.gzip && resp->len >= GZIP_MIN &&
+        is_text(resp->content_type)) {
+        size_t zlen;
+        unsigned char *z = gzip_bytes(a.plain->data, a.plain->len, &zlen);
+        if (z) {
+            a.gzip = gz_http_blob_new(z, zlen);
+            free(z);
+        }
+    }
+    enum MHD_Result ret = gz_http_send_answer(req, resp->status, &a, resp);
+    struct gz_page_cache *c = req->app->cache;
+    if (key && c && resp->status == 200 && resp->cacheable) {
+        gz_http_cache_put(c, key, version, &a); /* takes our references */
+        return ret;
+    }
+    gz_http_blob_unref(a.plain);
+    gz_http_blob_unref(a.gzip);
+    return ret;
+}
+
+void gz_http_error(struct gz_req *req, struct gz_resp *resp, int status,
+                   const char *message)
+{
+    if (req->app->render_error) {
+        req->app->render_error(req, resp, status, message, NULL);
+    } else {
+        /* No renderer (a test harness): the status line says it all. */
+        char *body = strdup(message ? message : "error\n");
+        gz_resp_take(resp, status, "text/plain; charset=utf-8", body,
+                     body ? strlen(body) : 0);
+    }
+    resp->cache = GZ_CACHE_NO_STORE;
+    resp->cacheable = 0;
+}

@@ -1,0 +1,570 @@
+/*
+ * rows.c - raw rows for the resource layer (src/view/resource.c): story,
+ * tag, author, comment, subscriber and media rows as JSON objects keyed by
+ * column name, with the values as stored.
+ *
+ * Story lists take the API's filters: status, tag, author, words, an NQL
+ * tree (gazette/nql.h) and a whitelisted order. Their SQL is put together
+ * at run time, but only from the literal fragments in this file; every
+ * value from the request is bound as a parameter (SECURITY).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gazette/nql.h"
+#include "internal.h"
+
+#define MAX_BINDS 256
+
+/* ---- generic ---------------------------------------------------------- */
+
+/* One row as {column: value}. A column named "x_json" holds JSON text and
+ * becomes "x" parsed. */
+static json_t *row_json(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    int n = sqlite3_column_count(st);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        size_t nl = strlen(name);
+        json_t *v;
+        switch (sqlite3_column_type(st, i)) {
+        case SQLITE_INTEGER:
+            v = json_integer(sqlite3_column_int64(st, i));
+            break;
+        case SQLITE_FLOAT:
+            v = json_real(sqlite3_column_double(st, i));
+            break;
+        case SQLITE_NULL:
+            v = json_null();
+            break;
+        default:
+            if (nl > 5 && strcmp(name + nl - 5, "_json") == 0) {
+                v = json_loads(gz_col_text(st, i), 0, NULL);
+                if (!v)
+                    v = json_null();
+                json_object_setn_new(o, name, nl - 5, v);
+                continue;
+            }
+            v = gz_col_json_str(st, i);
+            break;
+        }
+        json_object_set_new(o, name, v);
+    }
+    return o;
+}
+
+/* Steps st to the end, collecting rows; NULL on an error. */
+static json_t *all_rows(sqlite3_stmt *st)
+{
+    json_t *list = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, row_json(st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+static long long count_of(sqlite3_stmt *st)
+{
+    long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+                                                 : 0;
+    sqlite3_reset(st);
+    return n;
+}
+
+static long long offset_of(long long page, int limit)
+{
+    if (page < 1)
+        page = 1;
+    if (page > 1000000000LL)
+        page = 1000000000LL;
+    return (page - 1) * (long long)limit;
+}
+
+/* ---- stories ---------------------------------------------------------- */
+
+/* SQL under construction and the values to bind, in order. */
+struct built {
+    struct gz_buf sql;
+    json_t *binds; /* strings and integers */
+    char *err;
+    size_t errlen;
+    int bad;
+};
+
+static void bind_str(struct built *b, const char *v)
+{
+    json_array_append_new(b->binds, json_string(v));
+}
+
+static void bind_int(struct built *b, long long v)
+{
+    json_array_append_new(b->binds, json_integer(v));
+}
+
+static int bind_all(sqlite3_stmt *st, json_t *binds, int first)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(binds, i, v)
+    {
+        int idx = first + (int)i;
+        if (json_is_integer(v))
+            sqlite3_bind_int64(st, idx, json_integer_value(v));
+        else
+            gz_bind_text(st, idx, json_string_value(v));
+    }
+    return first + (int)json_array_size(binds);
+}
+
+static void bad_filter(struct built *b, const char *fmt, const char *key)
+{
+    if (!b->bad)
+        snprintf(b->err, b->errlen, fmt, key);
+    b->bad = 1;
+}
+
+/* A date ("2026-01-01", midnight UTC) or RFC 3339 time; -1 if neither. */
+static long long filter_time(const char *v)
+{
+    char full[40];
+    if (strlen(v) == 10) {
+        snprintf(full, sizeof full, "%sT00:00:00Z", v);
+        return gz_time_parse_rfc3339(full);
+    }
+    return gz_time_parse_rfc3339(v);
+}
+
+static const char *op_sql(enum gz_nql_op op)
+{
+    switch (op) {
+    case GZ_NQL_EQ:
+        return " = ?";
+    case GZ_NQL_NE:
+        return " != ?";
+    case GZ_NQL_GT:
+        return " > ?";
+    case GZ_NQL_GE:
+        return " >= ?";
+    case GZ_NQL_LT:
+        return " < ?";
+    case GZ_NQL_LE:
+        return " <= ?";
+    default:
+        return NULL;
+    }
+}
+
+/* "(?, ?, ?)" for n values, binding them. */
+static void value_list(struct built *b, const struct gz_nql *n)
+{
+    gz_buf_puts(&b->sql, " IN (");
+    for (size_t i = 0; i < n->nvalues; i++) {
+        gz_buf_puts(&b->sql, i ? ", ?" : "?");
+        bind_str(b, n->values[i]);
+    }
+    gz_buf_puts(&b->sql, ")");
+}
+
+/* A text column compared with =, !=, IN, NOT IN. */
+static void text_cmp(struct built *b, const char *column,
+                     const struct gz_nql *n)
+{
+    if (n->op != GZ_NQL_EQ && n->op != GZ_NQL_NE && n->op != GZ_NQL_IN &&
+        n->op != GZ_NQL_NIN) {
+        bad_filter(b, "%s takes only :value, :-value and :[a,b]", n->key);
+        return;
+    }
+    gz_buf_puts(&b->sql, column);
+    if (n->op == GZ_NQL_IN || n->op == GZ_NQL_NIN) {
+        if (n->op == GZ_NQL_NIN)
+            gz_buf_puts(&b->sql, " NOT");
+        value_list(b, n);
+    } else {
+        gz_buf_puts(&b->sql, op_sql(n->op));
+        bind_str(b, n->values[0]);
+    }
+}
+
+static void compile(struct built *b, const struct gz_nql *n, int allow_status)
+{
+    if (b->bad)
+        return;
+    if (n->kind != GZ_NQL_CMP) {
+        gz_buf_puts(&b->sql, "(");
+        compile(b, n->left, allow_status);
+        gz_buf_puts(&b->sql, n->kind == GZ_NQL_AND ? " AND " : " OR ");
+        compile(b, n->right, allow_status);
+        gz_buf_puts(&b->sql, ")");
+        return;
+    }
+    const char *k = n->key;
+    if (strcmp(k, "tag") == 0) {
+        if (n->op != GZ_NQL_EQ && n->op != GZ_NQL_NE && n->op != GZ_NQL_IN &&
+            n->op != GZ_NQL_NIN) {
+            bad_filter(b, "%s takes only :value, :-value and :[a,b]", k);
+            return;
+        }
+        gz_buf_puts(&b->sql, n->op == GZ_NQL_NE || n->op == GZ_NQL_NIN
+                                 ? "a.id NOT IN"
+                                 : "a.id IN");
+        gz_buf_puts(&b->sql, " (SELECT x.article_id FROM article_tags x"
+                             " JOIN tags t ON t.id = x.tag_id WHERE t.slug");
+        value_list(b, n);
+        gz_buf_puts(&b->sql, ")");
+    } else if (strcmp(k, "author") == 0) {
+        text_cmp(b, "u.slug", n);
+    } else if (strcmp(k, "slug") == 0) {
+        text_cmp(b, "a.slug", n);
+    } else if (strcmp(k, "status") == 0) {
+        if (!allow_status) {
+            bad_filter(b, "%s is for signed-in callers only", k);
+            return;
+        }
+        text_cmp(b, "a.status", n);
+    } else if (strcmp(k, "id") == 0 || strcmp(k, "published_at") == 0 ||
+               strcmp(k, "updated_at") == 0 ||
+               strcmp(k, "created_at") == 0) {
+        int is_id = k[0] == 'i';
+        const char *col = is_id               ? "a.id"
+                          : k[0] == 'p'       ? "a.published_at"
+                          : k[0] == 'u'       ? "a.updated_at"
+                                              : "a.created_at";
+        if (n->op == GZ_NQL_IN || n->op == GZ_NQL_NIN) {
+            bad_filter(b, "%s takes no [list]", k);
+            return;
+        }
+        long long v;
+        if (is_id ? gz_parse_int(n->values[0], 0, 1LL << 62, &v) != 0
+                  : (v = filter_time(n->values[0])) < 0) {
+            bad_filter(b,
+                       is_id ? "%s needs a whole number"
+                             : "%s needs a date (2026-01-01) or an RFC 3339 "
+                               "time",
+                       k);
+            return;
+        }
+        gz_buf_puts(&b->sql, col);
+        gz_buf_puts(&b->sql, op_sql(n->op));
+        bind_int(b, v);
+    } else {
+        bad_filter(b,
+                   "unknown key '%s' (known: tag, author, slug, id, "
+                   "published_at, updated_at, created_at, status)",
+                   k);
+    }
+}
+
+/* The WHERE part shared by the count and the page. */
+static void story_where(struct built *b, const struct gz_story_filter *f,
+                        const char *fts)
+{
+    gz_buf_puts(&b->sql, " WHERE 1");
+    const char *status = f->status ? f->status : "published";
+    if (strcmp(status, "all") != 0) {
+        gz_buf_puts(&b->sql, " AND a.status = ?");
+        bind_str(b, status);
+    }
+    if (f->own_author_id > 0) {
+        gz_buf_puts(&b->sql,
+                    " AND (a.status = 'published' OR a.author_id = ?)");
+        bind_int(b, f->own_author_id);
+    }
+    if (f->slug) {
+        gz_buf_puts(&b->sql, " AND a.slug = ?");
+        bind_str(b, f->slug);
+    }
+    if (f->tag_slug) {
+        gz_buf_puts(&b->sql, " AND a.id IN (SELECT x.article_id FROM"
+                             " article_tags x JOIN tags t ON t.id = x.tag_id"
+                             " WHERE t.slug = ?)");
+        bind_str(b, f->tag_slug);
+    }
+    if (f->author_slug) {
+        gz_buf_puts(&b->sql, " AND u.slug = ?");
+        bind_str(b, f->author_slug);
+    }
+    if (fts) {
+        gz_buf_puts(&b->sql, f->rank ? " AND articles_fts MATCH ?"
+                                     : " AND a.id IN (SELECT rowid FROM"
+                                       " articles_fts WHERE articles_fts"
+                                       " MATCH ?)");
+        bind_str(b, fts);
+    }
+    if (f->filter) {
+        gz_buf_puts(&b->sql, " AND ");
+        compile(b, f->filter, f->allow_status_key);
+    }
+}
+
+#define STORY_COLS                                                         \
+    "a.id, a.slug, a.title, a.status, a.excerpt AS custom_excerpt,"        \
+    " CASE WHEN a.excerpt != '' THEN a.excerpt"                            \
+    "      ELSE substr(a.plain, 1, 600) END AS excerpt_source,"            \
+    " a.published_at, a.updated_at, a.created_at, a.reading_time,"        \
+    " a.comments_open, a.image_url, a.image_alt, a.image_caption,"        \
+    " a.image_width, a.image_height, a.author_id, u.name AS author_name,"  \
+    " u.slug AS author_slug, u.bio AS author_bio,"                         \
+    " (SELECT json_group_array(json_object('id', t.id, 'name', t.name,"    \
+    "   'slug', t.slug)) FROM (SELECT t.id, t.name, t.slug"                \
+    "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"                \
+    "   WHERE x.article_id = a.id ORDER BY x.position, t.name) t)"         \
+    "   AS tags_json,"                                                     \
+    " (SELECT count(*) FROM comments c WHERE c.article_id = a.id"          \
+    "   AND c.status = 'approved') AS comment_count"
+
+json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
+                            long long *total, int *bad, char *err,
+                            size_t errlen)
+{
+    *bad = 0;
+    struct gz_buf fq;
+    gz_buf_init(&fq);
+    const char *fts = NULL;
+    if (f->q) {
+        if (gz_store_fts_query(f->q, &fq) <= 0) {
+            /* No searchable words: nothing matches. */
+            gz_buf_free(&fq);
+            if (total)
+                *total = 0;
+            return json_array();
+        }
+        fts = gz_buf_cstr(&fq);
+    }
+    const char *from = f->rank && fts
+                           ? GZ_SQL(" FROM articles_fts f JOIN articles a"
+                                    " ON a.id = f.rowid JOIN users u"
+                                    " ON u.id = a.author_id")
+                           : GZ_SQL(" FROM articles a JOIN users u"
+                                    " ON u.id = a.author_id");
+    struct built b = {{0}, json_array(), err, errlen, 0};
+    gz_buf_init(&b.sql);
+    json_t *list = NULL;
+    sqlite3_stmt *st = NULL;
+
+    if (total) {
+        gz_buf_puts(&b.sql, "SELECT count(*)");
+        gz_buf_puts(&b.sql, from);
+        story_where(&b, f, fts);
+        if (b.bad)
+            goto out;
+        st = gz_db_prepare_built(db, gz_buf_cstr(&b.sql));
+        if (!st)
+            goto out;
+        bind_all(st, b.binds, 1);
+        int rc = sqlite3_step(st);
+        *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc != SQLITE_ROW)
+            goto out;
+        gz_buf_reset(&b.sql);
+        json_array_clear(b.binds);
+    }
+
+    gz_buf_puts(&b.sql, "SELECT " STORY_COLS);
+    if (f->with_body)
+        gz_buf_puts(&b.sql, ", a.html, a.markdown");
+    if (f->rank && fts)
+        gz_buf_puts(&b.sql, ", snippet(articles_fts, -1, char(1), char(2),"
+                            " '…', 28) AS snippet_raw");
+    gz_buf_puts(&b.sql, from);
+    story_where(&b, f, fts);
+    if (b.bad)
+        goto out;
+    static const char *const order_cols[] = {
+        " ORDER BY a.published_at", " ORDER BY a.updated_at",
+        " ORDER BY a.created_at", " ORDER BY a.title COLLATE NOCASE"};
+    if (f->rank && fts) {
+        gz_buf_puts(&b.sql, " ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0),"
+                            " a.published_at DESC");
+    } else {
+        int o = f->order >= GZ_ORDER_PUBLISHED && f->order <= GZ_ORDER_TITLE
+                    ? (int)f->order
+                    : 0;
+        gz_buf_puts(&b.sql, order_cols[o]);
+        gz_buf_puts(&b.sql, f->ascending ? " ASC, a.id ASC" : " DESC, a.id DESC");
+    }
+    gz_buf_puts(&b.sql, " LIMIT ? OFFSET ?");
+    bind_int(&b, f->limit);
+    bind_int(&b, offset_of(f->page, f->limit));
+    st = gz_db_prepare_built(db, gz_buf_cstr(&b.sql));
+    if (!st)
+        goto out;
+    bind_all(st, b.binds, 1);
+    list = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *row = row_json(st);
+        json_t *raw = json_object_get(row, "snippet_raw");
+        if (json_is_string(raw)) {
+            char *h = gz_store_snippet_html(json_string_value(raw));
+            json_object_set_new(row, "snippet_html", json_string(h ? h : ""));
+            free(h);
+            json_object_del(row, "snippet_raw");
+        }
+        json_array_append_new(list, row);
+    }
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        list = NULL;
+    }
+out:
+    if (b.bad)
+        *bad = 1;
+    sqlite3_finalize(st);
+    gz_buf_free(&b.sql);
+    json_decref(b.binds);
+    gz_buf_free(&fq);
+    return list;
+}
+
+/* ---- tags, authors ---------------------------------------------------- */
+
+json_t *gz_store_tag_rows(struct gz_db *db, const char *slug, long long page,
+                          int limit, long long *total)
+{
+    sqlite3_stmt *st;
+    if (total) {
+        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM tags"
+                                   " WHERE ?1 IS NULL OR slug = ?1"));
+        if (!st)
+            return NULL;
+        gz_bind_text(st, 1, slug);
+        *total = count_of(st);
+    }
+    st = gz_db_stmt(
+        db, GZ_SQL("SELECT t.id, t.slug, t.name, t.description,"
+                   " (SELECT count(*) FROM article_tags x JOIN articles a"
+                   "   ON a.id = x.article_id WHERE x.tag_id = t.id"
+                   "   AND a.status = 'published') AS article_count"
+                   " FROM tags t WHERE ?1 IS NULL OR t.slug = ?1"
+                   " ORDER BY t.name COLLATE NOCASE, t.id"
+                   " LIMIT ?2 OFFSET ?3"));
+    if (!st)
+        return NULL;
+    gz_bind_text(st, 1, slug);
+    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset_of(page, limit));
+    return all_rows(st);
+}
+
+json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
+                             long long page, int limit, long long *total)
+{
+    sqlite3_stmt *st;
+    if (total) {
+        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users WHERE"
+                                   " disabled = 0 AND (?1 IS NULL"
+                                   " OR slug = ?1)"));
+        if (!st)
+            return NULL;
+        gz_bind_text(st, 1, slug);
+        *total = count_of(st);
+    }
+    st = gz_db_stmt(
+        db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio,"
+                   " (SELECT count(*) FROM articles a WHERE a.author_id = u.id"
+                   "   AND a.status = 'published') AS article_count"
+                   " FROM users u WHERE u.disabled = 0"
+                   " AND (?1 IS NULL OR u.slug = ?1)"
+                   " ORDER BY u.name COLLATE NOCASE, u.id"
+                   " LIMIT ?2 OFFSET ?3"));
+    if (!st)
+        return NULL;
+    gz_bind_text(st, 1, slug);
+    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset_of(page, limit));
+    return all_rows(st);
+}
+
+/* ---- comments, subscribers, media ------------------------------------- */
+
+json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
+                              const char *status, long long id,
+                              long long page, int limit, long long *total)
+{
+    sqlite3_stmt *st;
+    if (total) {
+        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM comments"
+                                   " WHERE (?1 = 0 OR article_id = ?1)"
+                                   " AND (?2 IS NULL OR status = ?2)"
+                                   " AND (?3 = 0 OR id = ?3)"));
+        if (!st)
+            return NULL;
+        sqlite3_bind_int64(st, 1, article_id);
+        gz_bind_text(st, 2, status);
+        sqlite3_bind_int64(st, 3, id);
+        *total = count_of(st);
+    }
+    st = article_id
+             ? gz_db_stmt(db, GZ_SQL(
+                   "SELECT c.id, c.article_id, a.slug AS article_slug,"
+                   " c.parent_id, c.name, c.email, c.body, c.status,"
+                   " c.created_at FROM comments c JOIN articles a"
+                   " ON a.id = c.article_id WHERE c.article_id = ?1"
+                   " AND (?2 IS NULL OR c.status = ?2)"
+                   " AND (?3 = 0 OR c.id = ?3)"
+                   " ORDER BY c.created_at, c.id LIMIT ?4 OFFSET ?5"))
+             : gz_db_stmt(db, GZ_SQL(
+                   "SELECT c.id, c.article_id, a.slug AS article_slug,"
+                   " c.parent_id, c.name, c.email, c.body, c.status,"
+                   " c.created_at FROM comments c JOIN articles a"
+                   " ON a.id = c.article_id WHERE ?1 = 0"
+                   " AND (?2 IS NULL OR c.status = ?2)"
+                   " AND (?3 = 0 OR c.id = ?3)"
+                   " ORDER BY c.created_at DESC, c.id DESC"
+                   " LIMIT ?4 OFFSET ?5"));
+    if (!st)
+        return NULL;
+    sqlite3_bind_int64(st, 1, article_id);
+    gz_bind_text(st, 2, status);
+    sqlite3_bind_int64(st, 3, id);
+    sqlite3_bind_int(st, 4, limit);
+    sqlite3_bind_int64(st, 5, offset_of(page, limit));
+    return all_rows(st);
+}
+
+json_t *gz_store_subscriber_rows(struct gz_db *db, const char *status,
+                                 long long page, int limit, long long *total)
+{
+    sqlite3_stmt *st;
+    if (total) {
+        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM subscribers"
+                                   " WHERE ?1 IS NULL OR status = ?1"));
+        if (!st)
+            return NULL;
+        gz_bind_text(st, 1, status);
+        *total = count_of(st);
+    }
+    st = gz_db_stmt(
+        db, GZ_SQL("SELECT id, email, name, status, created_at, confirmed_at"
+                   " FROM subscribers WHERE ?1 IS NULL OR status = ?1"
+                   " ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"));
+    if (!st)
+        return NULL;
+    gz_bind_text(st, 1, status);
+    sqlite3_bind_int(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset_of(page, limit));
+    return all_rows(st);
+}
+
+json_t *gz_store_media_row(struct gz_db *db, const char *path)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT id, path, mime, bytes, width, height, created_at"
+                   " FROM media WHERE path = ?1"));
+    if (!st)
+        return NULL;
+    gz_bind_text(st, 1, path);
+    json_t *list = all_rows(st);
+    json_t *row = json_incref(json_array_get(list, 0));
+    json_decref(list);
+    return row;
+}
