@@ -56,6 +56,10 @@ int gz_page_admin_subscriber_delete(struct gz_req *req, struct gz_resp *resp);
 int gz_admin_render(struct gz_req *req, struct gz_resp *resp,
                     const char *name, const char *title, json_t *model);
 
+/* API tokens in the settings screen: make one (shown once) and revoke. */
+int gz_page_admin_token_create(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_token_revoke(struct gz_req *req, struct gz_resp *resp);
+
 /*
  * Keeps the request's uploaded image for good (the newsroom's uploads and
  * POST /api/v1/media): moves the temporary file to

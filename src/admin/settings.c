@@ -63,10 +63,58 @@ static void mail_where(const char *url, char *out, size_t outlen)
              scheme_end ? (int)(scheme_end + 3 - url) : 0, url, (int)hl, host);
 }
 
+/* The API tokens section: every token with its user and last use, and
+ * the users a new token can act as (enabled ones). */
+static void add_tokens(struct gz_req *req, json_t *model)
+{
+    struct gz_db *db = gz_req_db(req);
+    json_t *tokens = gz_store_api_tokens_list(db);
+    size_t i;
+    json_t *t;
+    json_array_foreach(tokens, i, t)
+    {
+        char human[64];
+        gz_newsroom_when_short(
+            json_integer_value(json_object_get(t, "created_at")), human,
+            sizeof human);
+        json_object_set_new(t, "created_human", json_string(human));
+        json_t *lu = json_object_get(t, "last_used_at");
+        if (json_is_integer(lu))
+            gz_newsroom_when_short(json_integer_value(lu), human,
+                                   sizeof human);
+        else
+            snprintf(human, sizeof human, "never");
+        json_object_set_new(t, "last_used_human", json_string(human));
+    }
+    json_object_set_new(model, "has_tokens",
+                        json_boolean(json_array_size(tokens) > 0));
+    json_object_set_new(model, "tokens", tokens ? tokens : json_array());
+    json_t *users = gz_store_users_list(db);
+    json_t *choices = json_array();
+    const struct gz_user *me = gz_req_user(req);
+    json_t *u;
+    json_array_foreach(users, i, u)
+    {
+        if (json_is_true(json_object_get(u, "disabled")))
+            continue;
+        json_array_append_new(
+            choices,
+            json_pack("{s:O, s:O, s:O, s:b}", "email",
+                      json_object_get(u, "email"), "name",
+                      json_object_get(u, "name"), "role",
+                      json_object_get(u, "role"), "me",
+                      me && json_integer_value(json_object_get(u, "id")) ==
+                                me->id));
+    }
+    json_decref(users);
+    json_object_set_new(model, "token_users", choices);
+}
+
 /* Renders the page from `values` (borrowed strings: title, description,
  * base_url, comment_policy, double_opt_in) and errors (borrowed). */
 static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
-                         json_t *values, json_t *errors, const char *notice)
+                         json_t *values, json_t *errors, const char *notice,
+                         json_t *extra)
 {
     const struct gz_config *cfg = &gz_req_app(req)->cfg;
     const char *policy =
@@ -101,6 +149,9 @@ static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
         notice ? notice : "", "mail", "configured", cfg->smtp_url[0] != '\0',
         "server", where, "from", cfg->mail_from, "default_base_url",
         gz_req_base_url(req));
+    add_tokens(req, model);
+    if (extra)
+        json_object_update(model, extra);
     gz_newsroom_section(model, "settings");
     int rc = gz_admin_render(req, resp, "admin_settings", "Settings", model);
     json_decref(model);
@@ -117,7 +168,10 @@ int gz_page_admin_settings(struct gz_req *req, struct gz_resp *resp)
     int rc = settings_page(req, resp, 200, values, errors,
                            done && !strcmp(done, "saved")
                                ? "Settings saved. Every page uses them now."
-                               : NULL);
+                           : done && !strcmp(done, "revoked")
+                               ? "Token revoked: calls with it now get 401."
+                               : NULL,
+                           NULL);
     json_decref(values);
     json_decref(errors);
     return rc;
@@ -173,7 +227,7 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
                                "comment_policy", policy, "double_opt_in", dbl);
     int rc;
     if (json_object_size(errors) > 0) {
-        rc = settings_page(req, resp, 422, values, errors, NULL);
+        rc = settings_page(req, resp, 422, values, errors, NULL, NULL);
     } else if (gz_store_settings_save(gz_req_db(req), values) != 0) {
         rc = 500;
     } else {
@@ -185,4 +239,64 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
     json_decref(values);
     json_decref(errors);
     return rc;
+}
+
+/* The page again with `extra` merged into its model (stolen). */
+static int settings_again(struct gz_req *req, struct gz_resp *resp,
+                          int status, json_t *extra)
+{
+    json_t *values = gz_store_settings_load(gz_req_db(req));
+    json_t *errors = json_object();
+    int rc = settings_page(req, resp, status, values, errors, NULL, extra);
+    json_decref(values);
+    json_decref(errors);
+    json_decref(extra);
+    return rc;
+}
+
+int gz_page_admin_token_create(struct gz_req *req, struct gz_resp *resp)
+{
+    const char *name = field(req, "name");
+    const char *user = field(req, "user");
+    char token[69];
+    long long id = 0;
+    int rc = gz_store_api_token_create(gz_req_db(req), name,
+                                       *user ? user : NULL, token, &id);
+    if (rc == GZ_EINVAL)
+        return settings_again(
+            req, resp, 422,
+            json_pack("{s:{s:s}}", "token_errors", "name",
+                      "Name the token (1 to 80 characters), so you know "
+                      "later what uses it."));
+    if (rc == GZ_ENOTFOUND)
+        return settings_again(
+            req, resp, 422,
+            json_pack("{s:{s:s}}", "token_errors", "name",
+                      "That user does not exist or is disabled."));
+    if (rc != 0)
+        return 500;
+    gz_log_info(2602, "request %s: API token %lld made by user %lld",
+                gz_req_id(req), id, gz_req_user(req)->id);
+    /* Shown once, on this answer (never cached: admin pages are
+     * no-store), never stored in clear. */
+    return settings_again(req, resp, 201,
+                          json_pack("{s:{s:s, s:s}}", "new_token", "name",
+                                    name, "token", token));
+}
+
+int gz_page_admin_token_revoke(struct gz_req *req, struct gz_resp *resp)
+{
+    long long id;
+    const char *s = gz_req_param(req, 0);
+    if (!s || gz_parse_int(s, 1, 1LL << 53, &id) != 0)
+        return 404;
+    int rc = gz_store_api_token_revoke(gz_req_db(req), id);
+    if (rc == GZ_ENOTFOUND)
+        return 404;
+    if (rc != 0)
+        return 500;
+    gz_log_info(2603, "request %s: API token %lld revoked by user %lld",
+                gz_req_id(req), id, gz_req_user(req)->id);
+    gz_resp_redirect(resp, 303, "/admin/settings?done=revoked#tokens");
+    return 0;
 }

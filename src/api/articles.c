@@ -109,7 +109,7 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
         goto out;
     if (search) {
         if (!f.q || !*f.q) {
-            api_fail(req, resp, 422, "q: say what to search for.", "q");
+            api_fail(req, resp, 400, "q: say what to search for.", "q");
             goto out;
         }
         f.rank = 1;

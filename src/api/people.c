@@ -26,23 +26,39 @@ typedef json_t *(*rows_fn)(struct gz_db *, const char *, long long, int,
                            long long *);
 typedef json_t *(*res_fn)(json_t *, const char *);
 
+static const char *const tag_keys[] = {"id",  "slug",     "name",
+                                       "description", "url", "feed_url",
+                                       "article_count", NULL};
+static const char *const author_keys[] = {"id",  "slug", "name", "bio",
+                                          "url", "article_count", NULL};
+
 static int named_list(struct gz_req *req, struct gz_resp *resp,
-                      const char *name, rows_fn rows_of, res_fn build)
+                      const char *name, rows_fn rows_of, res_fn build,
+                      const char *const *keys)
 {
     long long page, total = 0;
     int limit;
-    if (api_list_params(req, resp, &page, &limit) != 0)
+    json_t *keep = NULL;
+    if (api_list_params(req, resp, &page, &limit) != 0 ||
+        api_fields(req, resp, keys, &keep) != 0)
         return 0;
     json_t *rows = rows_of(gz_req_db(req), NULL, page, limit, &total);
-    if (!rows)
+    if (!rows) {
+        json_decref(keep);
         return 500;
+    }
     json_t *settings;
     const char *base = api_base(req, &settings);
     json_t *items = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
-    json_array_append_new(items, build(row, base));
+    {
+        json_t *item = build(row, base);
+        api_trim_fields(item, keep);
+        json_array_append_new(items, item);
+    }
+    json_decref(keep);
     json_decref(rows);
     int rc = api_send_list(req, resp, name, items, page, limit, total);
     json_decref(settings);
@@ -72,7 +88,8 @@ static int named_one(struct gz_req *req, struct gz_resp *resp,
 
 int gz_api_tags_list(struct gz_req *req, struct gz_resp *resp)
 {
-    return named_list(req, resp, "tags", gz_store_tag_rows, gz_res_tag);
+    return named_list(req, resp, "tags", gz_store_tag_rows, gz_res_tag,
+                      tag_keys);
 }
 
 int gz_api_tag_get(struct gz_req *req, struct gz_resp *resp)
@@ -83,7 +100,7 @@ int gz_api_tag_get(struct gz_req *req, struct gz_resp *resp)
 int gz_api_authors_list(struct gz_req *req, struct gz_resp *resp)
 {
     return named_list(req, resp, "authors", gz_store_author_rows,
-                      gz_res_author);
+                      gz_res_author, author_keys);
 }
 
 int gz_api_author_get(struct gz_req *req, struct gz_resp *resp)
@@ -159,9 +176,9 @@ static int body_as_form(struct gz_req *req, struct gz_resp *resp,
         if (!s || strlen(s) != json_string_length(v)) {
             char msg[120];
             snprintf(msg, sizeof msg, "%.40s must be a string.", k);
+            api_fail(req, resp, 422, msg, k); /* k dies with body */
             json_decref(form);
             json_decref(body);
-            api_fail(req, resp, 422, msg, k);
             return -1;
         }
         json_object_set(form, k, v);
