@@ -78,8 +78,9 @@ int gz_store_comment_create(struct gz_db *db, const struct gz_comment_new *c,
 /*
  * The moderation queue: comments with `status` ("pending", "approved" or
  * "spam"), newest first, page `page` of `limit`, as an owned array of
- * {id, name, email, initials, body, body_html, status, client, created_at,
- * created_human, parent_id, parent_name, article: {id, title, slug, url}}.
+ * rows {id, article_id, article_slug, article_title, parent_id,
+ * parent_name, name, email, body, status, client, created_at} (the
+ * newsroom builds gz_res_comment from them).
  * *total gets the number with that status. NULL on a database error.
  */
 json_t *gz_store_comments_admin(struct gz_db *db, const char *status,

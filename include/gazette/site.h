@@ -48,6 +48,23 @@ int gz_site_message(struct gz_req *req, struct gz_resp *resp, int status,
 void gz_respond_error(struct gz_req *req, struct gz_resp *resp, int status,
                       const char *message);
 
+/*
+ * decor.c: the resources of gazette/view.h with site-relative URLs and
+ * the decor templates use (docs/THEME.md). Rows are borrowed; results
+ * owned. A story row with "html" gives a full story (body_html).
+ * Comments come back nested: top-level ones with their approved replies.
+ */
+json_t *gz_site_story(json_t *row);
+json_t *gz_site_stories(json_t *rows);
+json_t *gz_site_tag(json_t *row);
+json_t *gz_site_author(json_t *row);
+json_t *gz_site_comments(json_t *rows);
+/* A published story for its page: the full story with its approved
+ * comments (at most GZ_SITE_COMMENTS_MAX). NULL with *err GZ_ENOTFOUND
+ * or GZ_EDB. */
+#define GZ_SITE_COMMENTS_MAX 100000
+json_t *gz_site_article(struct gz_db *db, const char *slug, int *err);
+
 /* Prometheus text for /metrics, written by the server's counters. */
 int gz_metrics_render(struct gz_buf *out);
 

@@ -23,28 +23,30 @@ struct gz_list_query {
     long long exclude_id;    /* 0: none */
     long long page;          /* 1-based */
     int limit;
-    int with_body;           /* add body_html (feeds) */
+    int with_body;           /* add html (feeds) */
 };
 
-/* Published stories, newest first, as cards. *total gets the number of
- * matching stories (total may be NULL: no count is made). NULL on a
- * database error. */
+/* Published stories, newest first, as story rows (gz_store_story_rows
+ * below names the columns; pages and the API build resources from them,
+ * gazette/view.h). *total gets the number of matching stories (total may
+ * be NULL: no count is made). NULL on a database error. */
 json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
                                long long *total);
 
-/* One published story with body_html, author bio and approved comments
- * (one level of replies). NULL and *err = GZ_ENOTFOUND or GZ_EDB. */
+/* One published story's row with html (its comments come from
+ * gz_store_comment_rows). NULL and *err = GZ_ENOTFOUND or GZ_EDB. */
 json_t *gz_store_article_load(struct gz_db *db, const char *slug, int *err);
 
-/* A tag {name, slug, description, url, feed_url, count}; NULL as above. */
+/* A tag row {id, slug, name, description, article_count}; NULL as above. */
 json_t *gz_store_tag_load(struct gz_db *db, const char *slug, int *err);
-/* An author {name, slug, bio, initials, url, count}; NULL as above. */
+/* An author row {id, slug, name, bio, article_count} (disabled users
+ * too: their stories stay); NULL as above. */
 json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err);
 
 /* The tags with the most published stories, for navigation. */
 json_t *gz_store_nav_tags(struct gz_db *db, int n);
 
-/* Full-text search over published stories: cards plus snippet_html with
+/* Full-text search over published stories: story rows plus snippet_html with
  * matches in <mark>. `q` is free text: it is turned into an FTS5 query of
  * quoted terms, never passed through as FTS5 syntax. */
 json_t *gz_store_search(struct gz_db *db, const char *q, long long page,

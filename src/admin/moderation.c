@@ -26,6 +26,7 @@
 #include "gazette/html.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/view.h"
 
 #define COMMENTS_PER_PAGE 50
 #define SUBSCRIBERS_PER_PAGE 50
@@ -106,6 +107,40 @@ static void done_notice(struct gz_req *req, char *out, size_t len)
         snprintf(out, len, "%lld comment%s %s.", n, n == 1 ? "" : "s", verb);
 }
 
+/* The moderation queue's items: the comment resource as moderators see
+ * it (gz_res_comment) with the queue's decor: initials, human date, the
+ * story and the comment replied to. */
+static json_t *queue_items(json_t *rows)
+{
+    json_t *list = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *c = gz_res_comment(row, 1);
+        char initials[16], human[40], url[320];
+        const char *slug =
+            json_string_value(json_object_get(row, "article_slug"));
+        gz_initials(json_string_value(json_object_get(c, "name")), initials);
+        gz_time_human(json_integer_value(json_object_get(row, "created_at")),
+                      human);
+        snprintf(url, sizeof url, "/articles/%s", slug ? slug : "");
+        json_object_set_new(c, "initials", json_string(initials));
+        json_object_set_new(c, "created_human", json_string(human));
+        json_object_set(c, "body_html", json_object_get(c, "html"));
+        json_object_set(c, "client", json_object_get(row, "client"));
+        json_object_set(c, "parent_name", json_object_get(row, "parent_name"));
+        json_object_set_new(
+            c, "article",
+            json_pack("{s:O, s:O, s:s, s:s}", "id",
+                      json_object_get(row, "article_id"), "title",
+                      json_object_get(row, "article_title"), "slug",
+                      slug ? slug : "", "url", url));
+        json_array_append_new(list, c);
+    }
+    return list;
+}
+
 int gz_page_admin_comments(struct gz_req *req, struct gz_resp *resp)
 {
     struct gz_db *db = gz_req_db(req);
@@ -124,10 +159,12 @@ int gz_page_admin_comments(struct gz_req *req, struct gz_resp *resp)
                          "number from 1 to 100000.");
         return 0;
     }
-    json_t *list =
+    json_t *rows =
         gz_store_comments_admin(db, status, page, COMMENTS_PER_PAGE, &total);
-    if (!list)
+    if (!rows)
         return 500;
+    json_t *list = queue_items(rows);
+    json_decref(rows);
     json_t *counts = gz_store_comment_counts(db);
     json_t *tabs = json_array();
     for (int i = 0; i < 3; i++) {

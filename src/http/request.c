@@ -290,12 +290,12 @@ static enum MHD_Result answer(struct gz_req *req)
     const char *cache_key = NULL;
     long long version = 0, changed_at = 0;
 
-    if (req->preflight) {
-        resp.status = 204;
-        goto send;
-    }
     if (req->early_status) {
         gz_http_error(req, &resp, req->early_status, NULL);
+        goto send;
+    }
+    if (req->preflight) {
+        resp.status = 204; /* the CORS headers say it all */
         goto send;
     }
     const struct gz_route *r = req->route;

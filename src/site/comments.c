@@ -156,7 +156,7 @@ static int page_with_errors(struct gz_req *req, struct gz_resp *resp,
     struct gz_db *db = gz_req_db(req);
     int err = 0, rc = 500;
     json_t *settings = NULL, *model = NULL;
-    json_t *a = gz_store_article_load(db, slug, &err);
+    json_t *a = gz_site_article(db, slug, &err);
     if (!a)
         return err == GZ_ENOTFOUND ? 404 : 500;
     settings = gz_store_settings_load(db);
@@ -176,7 +176,9 @@ static int page_with_errors(struct gz_req *req, struct gz_resp *resp,
     struct gz_list_query q = {
         NULL, NULL, json_integer_value(json_object_get(a, "id")), 1, 4, 0};
     json_t *more = gz_store_articles_list(db, &q, &total);
-    json_object_set_new(model, "more", more ? more : json_array());
+    json_object_set_new(model, "more",
+                        more ? gz_site_stories(more) : json_array());
+    json_decref(more);
     char action[300];
     snprintf(action, sizeof action, "/articles/%s/comments", slug);
     const char *form_error =

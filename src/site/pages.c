@@ -227,9 +227,11 @@ static int story_list_page(struct gz_req *req, struct gz_resp *resp,
     if (page_param(req, resp, &page))
         return -1;
     struct gz_list_query q = {tag, author, 0, page, app->cfg.page_size, 0};
-    json_t *list = gz_store_articles_list(gz_req_db(req), &q, &total);
-    if (!list)
+    json_t *rows = gz_store_articles_list(gz_req_db(req), &q, &total);
+    if (!rows)
         return 500;
+    json_t *list = gz_site_stories(rows);
+    json_decref(rows);
     if (page > 1 && json_array_size(list) == 0) {
         json_decref(list);
         return 404;
@@ -357,7 +359,7 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
         return 404;
     struct gz_db *db = gz_req_db(req);
     int err = 0;
-    json_t *a = gz_store_article_load(db, slug, &err);
+    json_t *a = gz_site_article(db, slug, &err);
     if (!a)
         return err == GZ_ENOTFOUND ? 404 : 500;
     json_t *settings = gz_store_settings_load(db);
@@ -379,7 +381,9 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
                               json_integer_value(json_object_get(a, "id")), 1,
                               4, 0};
     json_t *more = gz_store_articles_list(db, &q, NULL);
-    json_object_set_new(model, "more", more ? more : json_array());
+    json_object_set_new(model, "more",
+                        more ? gz_site_stories(more) : json_array());
+    json_decref(more);
     char action[300];
     snprintf(action, sizeof action, "/articles/%s/comments", slug);
     /* After a comment was posted without JavaScript (comments.c answers
@@ -413,9 +417,11 @@ int gz_page_site_tag(struct gz_req *req, struct gz_resp *resp)
     if (!gz_slug_valid(slug))
         return 404;
     int err = 0;
-    json_t *tag = gz_store_tag_load(gz_req_db(req), slug, &err);
-    if (!tag)
+    json_t *row = gz_store_tag_load(gz_req_db(req), slug, &err);
+    if (!row)
         return err == GZ_ENOTFOUND ? 404 : 500;
+    json_t *tag = gz_site_tag(row);
+    json_decref(row);
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
     gz_site_page_common(req, model, settings,
@@ -438,9 +444,11 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
     if (!gz_slug_valid(slug))
         return 404;
     int err = 0;
-    json_t *author = gz_store_author_load(gz_req_db(req), slug, &err);
-    if (!author)
+    json_t *row = gz_store_author_load(gz_req_db(req), slug, &err);
+    if (!row)
         return err == GZ_ENOTFOUND ? 404 : 500;
+    json_t *author = gz_site_author(row);
+    json_decref(row);
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     json_t *model = json_object();
     gz_site_page_common(req, model, settings,
@@ -482,9 +490,11 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
     json_object_set_new(json_object_get(model, "page"), "noindex",
                         json_true());
     long long total = 0;
-    json_t *results = q && *q ? gz_store_search(gz_req_db(req), q, page,
-                                                app->cfg.page_size, &total)
-                              : json_array();
+    json_t *rows = q && *q ? gz_store_search(gz_req_db(req), q, page,
+                                             app->cfg.page_size, &total)
+                           : json_array();
+    json_t *results = rows ? gz_site_stories(rows) : NULL;
+    json_decref(rows);
     if (!results) {
         json_decref(model);
         json_decref(settings);
@@ -517,14 +527,18 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
     json_t *tagobj = NULL;
     if (tag) {
         int err = 0;
-        if (!gz_slug_valid(tag) ||
-            !(tagobj = gz_store_tag_load(db, tag, &err))) {
+        json_t *row;
+        if (!gz_slug_valid(tag) || !(row = gz_store_tag_load(db, tag, &err))) {
             json_decref(settings);
             return 404;
         }
+        tagobj = gz_site_tag(row);
+        json_decref(row);
     }
     struct gz_list_query q = {tag, NULL, 0, 1, 20, 1};
-    json_t *list = gz_store_articles_list(db, &q, NULL);
+    json_t *rows = gz_store_articles_list(db, &q, NULL);
+    json_t *list = rows ? gz_site_stories(rows) : NULL;
+    json_decref(rows);
     if (!list) {
         json_decref(settings);
         json_decref(tagobj);

@@ -12,105 +12,12 @@
 #include "gazette/markdown.h"
 #include "internal.h"
 
-/* Columns of a story card; card_from_row reads them by these positions. */
-#define CARD_COLS                                                          \
-    "a.id, a.slug, a.title, a.excerpt, a.published_at, a.updated_at,"      \
-    " a.reading_time, a.image_url, a.image_alt, a.image_caption,"          \
-    " a.image_width, a.image_height, u.name, u.slug,"                      \
-    " (SELECT count(*) FROM comments c WHERE c.article_id = a.id"          \
-    "   AND c.status = 'approved'),"                                       \
-    " (SELECT json_group_array(json_object('name', t.name, 'slug', t.slug))" \
-    "   FROM (SELECT t.name, t.slug FROM article_tags x"                   \
-    "         JOIN tags t ON t.id = x.tag_id WHERE x.article_id = a.id"    \
-    "         ORDER BY x.position, t.name) t),"                            \
-    " CASE WHEN a.excerpt != '' THEN a.excerpt"                            \
-    "      ELSE substr(a.plain, 1, 600) END"
-#define CARD_NCOLS 17
-
-static void set_time(json_t *o, const char *key, const char *human_key,
-                     long long t)
-{
-    char iso[32], human[40];
-    gz_time_rfc3339(t, iso);
-    gz_time_human(t, human);
-    json_object_set_new(o, key, json_string(iso));
-    if (human_key)
-        json_object_set_new(o, human_key, json_string(human));
-}
-
 static json_t *link_obj(const char *kind, const char *name, const char *slug)
 {
     char url[320];
     snprintf(url, sizeof url, "/%s/%s", kind, slug);
     return json_pack("{s:s, s:s, s:s}", "name", name, "slug", slug, "url",
                      url);
-}
-
-static json_t *person(const char *name, const char *slug)
-{
-    char initials[16];
-    gz_initials(name, initials);
-    json_t *p = link_obj("authors", name, slug);
-    json_object_set_new(p, "initials", json_string(initials));
-    return p;
-}
-
-static json_t *card_from_row(sqlite3_stmt *st)
-{
-    json_t *c = json_object();
-    char url[320];
-    const char *slug = gz_col_text(st, 1);
-    snprintf(url, sizeof url, "/articles/%s", slug);
-    json_object_set_new(c, "id", json_integer(sqlite3_column_int64(st, 0)));
-    json_object_set_new(c, "slug", json_string(slug));
-    json_object_set_new(c, "url", json_string(url));
-    json_object_set_new(c, "title", gz_col_json_str(st, 2));
-    json_object_set_new(c, "excerpt", gz_col_json_str(st, 3));
-    char *cut = gz_text_excerpt(gz_col_text(st, 16), 300);
-    json_object_set_new(c, "card_excerpt", json_string(cut ? cut : ""));
-    free(cut);
-    set_time(c, "published_at", "published_human",
-             sqlite3_column_int64(st, 4));
-    set_time(c, "updated_at", NULL, sqlite3_column_int64(st, 5));
-    json_object_set_new(c, "reading_time",
-                        json_integer(sqlite3_column_int(st, 6)));
-    if (sqlite3_column_type(st, 7) != SQLITE_NULL &&
-        gz_url_is_safe(gz_col_text(st, 7))) {
-        /* Unknown sizes are null (no width/height attributes), never 0. */
-        json_t *img =
-            json_pack("{s:s, s:s, s:s}", "url", gz_col_text(st, 7), "alt",
-                      gz_col_text(st, 8), "caption", gz_col_text(st, 9));
-        int sized = sqlite3_column_int64(st, 10) > 0 &&
-                    sqlite3_column_int64(st, 11) > 0;
-        json_object_set_new(img, "width",
-                            sized ? json_integer(sqlite3_column_int64(st, 10))
-                                  : json_null());
-        json_object_set_new(img, "height",
-                            sized ? json_integer(sqlite3_column_int64(st, 11))
-                                  : json_null());
-        json_object_set_new(c, "feature_image", img);
-    } else {
-        json_object_set_new(c, "feature_image", json_null());
-    }
-    json_object_set_new(c, "author",
-                        person(gz_col_text(st, 12), gz_col_text(st, 13)));
-    json_object_set_new(c, "comment_count",
-                        json_integer(sqlite3_column_int64(st, 14)));
-    json_t *tags = json_array();
-    json_t *raw = json_loads(gz_col_text(st, 15), 0, NULL);
-    size_t i;
-    json_t *t;
-    json_array_foreach(raw, i, t)
-    {
-        json_array_append_new(
-            tags, link_obj("tags", json_string_value(json_object_get(t, "name")),
-                           json_string_value(json_object_get(t, "slug"))));
-    }
-    json_decref(raw);
-    json_t *first = json_array_get(tags, 0);
-    json_object_set(c, "primary_tag", first ? first : json_null());
-    json_object_set_new(c, "tags", tags);
-    return c;
 }
 
 static long long offset_of(long long page, int limit)
@@ -162,15 +69,28 @@ json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
         sqlite3_reset(st);
     }
 
-    st = gz_db_stmt(
-        db, GZ_SQL("SELECT " CARD_COLS ", a.html FROM articles a JOIN users u"
-                   " ON u.id = a.author_id WHERE a.status = 'published'"
-                   " AND (?1 IS NULL OR a.id IN (SELECT x.article_id"
-                   "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"
-                   "   WHERE t.slug = ?1))"
-                   " AND (?2 IS NULL OR u.slug = ?2) AND a.id != ?3"
-                   " ORDER BY a.published_at DESC, a.id DESC"
-                   " LIMIT ?4 OFFSET ?5"));
+    /* Bodies only for the feeds: a list never reads them otherwise. */
+    st = q->with_body
+             ? gz_db_stmt(
+                   db, GZ_SQL("SELECT " GZ_STORY_COLS ", a.html FROM articles"
+                              " a JOIN users u ON u.id = a.author_id"
+                              " WHERE a.status = 'published'"
+                              " AND (?1 IS NULL OR a.id IN (SELECT"
+                              "   x.article_id FROM article_tags x JOIN tags"
+                              "   t ON t.id = x.tag_id WHERE t.slug = ?1))"
+                              " AND (?2 IS NULL OR u.slug = ?2) AND a.id != ?3"
+                              " ORDER BY a.published_at DESC, a.id DESC"
+                              " LIMIT ?4 OFFSET ?5"))
+             : gz_db_stmt(
+                   db, GZ_SQL("SELECT " GZ_STORY_COLS " FROM articles a"
+                              " JOIN users u ON u.id = a.author_id"
+                              " WHERE a.status = 'published'"
+                              " AND (?1 IS NULL OR a.id IN (SELECT"
+                              "   x.article_id FROM article_tags x JOIN tags"
+                              "   t ON t.id = x.tag_id WHERE t.slug = ?1))"
+                              " AND (?2 IS NULL OR u.slug = ?2) AND a.id != ?3"
+                              " ORDER BY a.published_at DESC, a.id DESC"
+                              " LIMIT ?4 OFFSET ?5"));
     if (!st)
         return NULL;
     gz_bind_text(st, 1, q->tag_slug);
@@ -180,66 +100,14 @@ json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
     sqlite3_bind_int64(st, 5, offset_of(q->page, q->limit));
     json_t *list = json_array();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *c = card_from_row(st);
-        if (q->with_body)
-            json_object_set_new(c, "body_html", gz_col_json_str(st, CARD_NCOLS));
-        json_array_append_new(list, c);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, gz_row_json(st));
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(list);
         return NULL;
     }
     return list;
-}
-
-/* Approved comments of a story, replies nested under their parents. */
-static json_t *load_comments(struct gz_db *db, long long article_id)
-{
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT id, parent_id, name, body, created_at FROM comments"
-                   " WHERE article_id = ?1 AND status = 'approved'"
-                   " ORDER BY created_at, id"));
-    if (!st)
-        return NULL;
-    sqlite3_bind_int64(st, 1, article_id);
-    json_t *top = json_array();
-    json_t *by_id = json_object(); /* id -> borrowed top-level comment */
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char initials[16], key[24], anchor[32];
-        const char *name = gz_col_text(st, 2);
-        long long id = sqlite3_column_int64(st, 0);
-        gz_initials(name, initials);
-        snprintf(anchor, sizeof anchor, "comment-%lld", id);
-        char *html = gz_comment_html(gz_col_text(st, 3));
-        json_t *c = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
-                              (json_int_t)id, "name", name, "initials",
-                              initials, "anchor", anchor, "body_html",
-                              html ? html : "");
-        free(html);
-        set_time(c, "created_at", "created_human",
-                 sqlite3_column_int64(st, 4));
-        json_t *parent = NULL;
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            snprintf(key, sizeof key, "%lld", sqlite3_column_int64(st, 1));
-            parent = json_object_get(by_id, key);
-        }
-        if (parent) {
-            json_array_append_new(json_object_get(parent, "replies"), c);
-        } else if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-            /* A reply whose parent is held or spam waits with it. */
-            json_decref(c);
-        } else {
-            json_object_set_new(c, "replies", json_array());
-            snprintf(key, sizeof key, "%lld", id);
-            json_object_set(by_id, key, c);
-            json_array_append_new(top, c);
-        }
-    }
-    sqlite3_reset(st);
-    json_decref(by_id);
-    return top;
 }
 
 /* Binds slug to ?1 and steps to the one row. 1 on a row; 0 with *err set
@@ -262,61 +130,43 @@ static int row_by_slug(sqlite3_stmt *st, const char *slug, int *err)
 json_t *gz_store_article_load(struct gz_db *db, const char *slug, int *err)
 {
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT " CARD_COLS ", a.html, u.bio, a.comments_open"
+        db, GZ_SQL("SELECT " GZ_STORY_COLS ", a.html"
                    " FROM articles a JOIN users u ON u.id = a.author_id"
                    " WHERE a.slug = ?1 AND a.status = 'published'"));
     if (!row_by_slug(st, slug, err))
         return NULL;
-    json_t *a = card_from_row(st);
-    json_object_set_new(a, "body_html", gz_col_json_str(st, CARD_NCOLS));
-    json_object_set_new(json_object_get(a, "author"), "bio",
-                        gz_col_json_str(st, CARD_NCOLS + 1));
-    json_object_set_new(a, "comments_open",
-                        json_boolean(sqlite3_column_int(st, CARD_NCOLS + 2)));
-    long long id = sqlite3_column_int64(st, 0);
+    json_t *a = gz_row_json(st);
     sqlite3_reset(st);
-    json_t *comments = load_comments(db, id);
-    if (!comments) {
-        json_decref(a);
-        *err = GZ_EDB;
-        return NULL;
-    }
-    json_object_set_new(a, "comments", comments);
     return a;
+}
+
+/* The one row of a rows function's answer, or NULL with *err. */
+static json_t *only_row(json_t *rows, int *err)
+{
+    json_t *row = json_incref(json_array_get(rows, 0));
+    if (!row)
+        *err = rows ? GZ_ENOTFOUND : GZ_EDB;
+    json_decref(rows);
+    return row;
 }
 
 json_t *gz_store_tag_load(struct gz_db *db, const char *slug, int *err)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT t.name, t.slug, t.description,"
-                   " (SELECT count(*) FROM article_tags x JOIN articles a"
-                   "  ON a.id = x.article_id WHERE x.tag_id = t.id"
-                   "  AND a.status = 'published')"
-                   " FROM tags t WHERE t.slug = ?1"));
-    if (!row_by_slug(st, slug, err))
-        return NULL;
-    json_t *t = link_obj("tags", gz_col_text(st, 0), gz_col_text(st, 1));
-    char feed[320];
-    snprintf(feed, sizeof feed, "/tags/%s/feed.xml", gz_col_text(st, 1));
-    json_object_set_new(t, "description", gz_col_json_str(st, 2));
-    json_object_set_new(t, "feed_url", json_string(feed));
-    json_object_set_new(t, "count", json_integer(sqlite3_column_int64(st, 3)));
-    sqlite3_reset(st);
-    return t;
+    return only_row(gz_store_tag_rows(db, slug, 1, 1, NULL), err);
 }
 
 json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err)
 {
+    /* An author page lists published stories, so a disabled user who
+     * wrote some still has one: not gz_store_author_rows (enabled). */
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT u.name, u.slug, u.bio,"
+        db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio,"
                    " (SELECT count(*) FROM articles a WHERE a.author_id = u.id"
-                   "  AND a.status = 'published')"
+                   "  AND a.status = 'published') AS article_count"
                    " FROM users u WHERE u.slug = ?1"));
     if (!row_by_slug(st, slug, err))
         return NULL;
-    json_t *a = person(gz_col_text(st, 0), gz_col_text(st, 1));
-    json_object_set_new(a, "bio", gz_col_json_str(st, 2));
-    json_object_set_new(a, "count", json_integer(sqlite3_column_int64(st, 3)));
+    json_t *a = gz_row_json(st);
     sqlite3_reset(st);
     return a;
 }
@@ -411,8 +261,8 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
     sqlite3_reset(st);
 
     st = gz_db_stmt(
-        db, GZ_SQL("SELECT " CARD_COLS ", snippet(articles_fts, -1,"
-                   " char(1), char(2), '…', 28)"
+        db, GZ_SQL("SELECT " GZ_STORY_COLS ", snippet(articles_fts, -1,"
+                   " char(1), char(2), '…', 28) AS snippet_raw"
                    " FROM articles_fts f JOIN articles a ON a.id = f.rowid"
                    " JOIN users u ON u.id = a.author_id"
                    " WHERE articles_fts MATCH ?1 AND a.status = 'published'"
@@ -424,9 +274,11 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
     sqlite3_bind_int(st, 2, limit);
     sqlite3_bind_int64(st, 3, offset_of(page, limit));
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *c = card_from_row(st);
-        char *snip = gz_store_snippet_html(gz_col_text(st, CARD_NCOLS));
+        json_t *c = gz_row_json(st);
+        char *snip = gz_store_snippet_html(
+            json_string_value(json_object_get(c, "snippet_raw")));
         json_object_set_new(c, "snippet_html", json_string(snip ? snip : ""));
+        json_object_del(c, "snippet_raw");
         free(snip);
         json_array_append_new(list, c);
     }

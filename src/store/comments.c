@@ -150,16 +150,6 @@ json_t *gz_store_comment_counts(struct gz_db *db)
     return counts;
 }
 
-static void set_time(json_t *o, const char *key, const char *human_key,
-                     long long t)
-{
-    char iso[32], human[40];
-    gz_time_rfc3339(t, iso);
-    gz_time_human(t, human);
-    json_object_set_new(o, key, json_string(iso));
-    json_object_set_new(o, human_key, json_string(human));
-}
-
 json_t *gz_store_comments_admin(struct gz_db *db, const char *status,
                                 long long page, int limit, long long *total)
 {
@@ -167,8 +157,10 @@ json_t *gz_store_comments_admin(struct gz_db *db, const char *status,
     *total = json_integer_value(json_object_get(counts, status));
     json_decref(counts);
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT c.id, c.name, c.email, c.body, c.status, c.client,"
-                   " c.created_at, c.parent_id, p.name, a.id, a.title, a.slug"
+        db, GZ_SQL("SELECT c.id, c.article_id, a.slug AS article_slug,"
+                   " a.title AS article_title, c.parent_id,"
+                   " p.name AS parent_name, c.name, c.email, c.body,"
+                   " c.status, c.client, c.created_at"
                    " FROM comments c JOIN articles a ON a.id = c.article_id"
                    " LEFT JOIN comments p ON p.id = c.parent_id"
                    " WHERE c.status = ?1"
@@ -183,34 +175,8 @@ json_t *gz_store_comments_admin(struct gz_db *db, const char *status,
     sqlite3_bind_int64(st, 3, (page - 1) * (long long)limit);
     json_t *list = json_array();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char initials[16], url[320];
-        gz_initials(gz_col_text(st, 1), initials);
-        snprintf(url, sizeof url, "/articles/%s", gz_col_text(st, 11));
-        char *html = gz_comment_html(gz_col_text(st, 3));
-        json_t *c = json_pack(
-            "{s:I, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "id",
-            (json_int_t)sqlite3_column_int64(st, 0), "name", gz_col_text(st, 1),
-            "email", gz_col_json_str(st, 2), "initials", initials, "body",
-            gz_col_text(st, 3), "body_html", html ? html : "", "status",
-            gz_col_text(st, 4), "client", gz_col_text(st, 5));
-        free(html);
-        set_time(c, "created_at", "created_human", sqlite3_column_int64(st, 6));
-        if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
-            json_object_set_new(c, "parent_id",
-                                json_integer(sqlite3_column_int64(st, 7)));
-            json_object_set_new(c, "parent_name", gz_col_json_str(st, 8));
-        } else {
-            json_object_set_new(c, "parent_id", json_null());
-            json_object_set_new(c, "parent_name", json_null());
-        }
-        json_object_set_new(c, "article",
-                            json_pack("{s:I, s:s, s:s, s:s}", "id",
-                                      (json_int_t)sqlite3_column_int64(st, 9),
-                                      "title", gz_col_text(st, 10), "slug",
-                                      gz_col_text(st, 11), "url", url));
-        json_array_append_new(list, c);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, gz_row_json(st));
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(list);

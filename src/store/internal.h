@@ -46,6 +46,29 @@ const char *gz_col_text(sqlite3_stmt *st, int col);
 /* Binds text (NULL binds SQL NULL). SQLITE_TRANSIENT copies. */
 int gz_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
+/* One row as {column name: value}: integers, reals, strings, null. A
+ * column named "x_json" holds JSON text and becomes "x", parsed. The
+ * rows the resource layer takes (gazette/store.h, rows.c). Owned. */
+json_t *gz_row_json(sqlite3_stmt *st);
+
+/* The columns of a story row, for SELECT ... FROM articles a JOIN users u
+ * ON u.id = a.author_id (gz_store_story_rows documents the names). */
+#define GZ_STORY_COLS                                                      \
+    "a.id, a.slug, a.title, a.status, a.excerpt AS custom_excerpt,"        \
+    " CASE WHEN a.excerpt != '' THEN a.excerpt"                            \
+    "      ELSE substr(a.plain, 1, 600) END AS excerpt_source,"            \
+    " a.published_at, a.updated_at, a.created_at, a.reading_time,"        \
+    " a.comments_open, a.image_url, a.image_alt, a.image_caption,"        \
+    " a.image_width, a.image_height, a.author_id, u.name AS author_name,"  \
+    " u.slug AS author_slug, u.bio AS author_bio,"                         \
+    " (SELECT json_group_array(json_object('id', t.id, 'name', t.name,"    \
+    "   'slug', t.slug)) FROM (SELECT t.id, t.name, t.slug"                \
+    "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"                \
+    "   WHERE x.article_id = a.id ORDER BY x.position, t.name) t)"         \
+    "   AS tags_json,"                                                     \
+    " (SELECT count(*) FROM comments c WHERE c.article_id = a.id"          \
+    "   AND c.status = 'approved') AS comment_count"
+
 /*
  * Prepares SQL that was assembled at run time (the API's list filters),
  * uncached: the caller finalizes it. SECURITY: such SQL is built only

@@ -19,9 +19,7 @@
 
 /* ---- generic ---------------------------------------------------------- */
 
-/* One row as {column: value}. A column named "x_json" holds JSON text and
- * becomes "x" parsed. */
-static json_t *row_json(sqlite3_stmt *st)
+json_t *gz_row_json(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     int n = sqlite3_column_count(st);
@@ -61,7 +59,7 @@ static json_t *all_rows(sqlite3_stmt *st)
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(list, row_json(st));
+        json_array_append_new(list, gz_row_json(st));
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(list);
@@ -303,22 +301,6 @@ static void story_where(struct built *b, const struct gz_story_filter *f,
     }
 }
 
-#define STORY_COLS                                                         \
-    "a.id, a.slug, a.title, a.status, a.excerpt AS custom_excerpt,"        \
-    " CASE WHEN a.excerpt != '' THEN a.excerpt"                            \
-    "      ELSE substr(a.plain, 1, 600) END AS excerpt_source,"            \
-    " a.published_at, a.updated_at, a.created_at, a.reading_time,"        \
-    " a.comments_open, a.image_url, a.image_alt, a.image_caption,"        \
-    " a.image_width, a.image_height, a.author_id, u.name AS author_name,"  \
-    " u.slug AS author_slug, u.bio AS author_bio,"                         \
-    " (SELECT json_group_array(json_object('id', t.id, 'name', t.name,"    \
-    "   'slug', t.slug)) FROM (SELECT t.id, t.name, t.slug"                \
-    "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"                \
-    "   WHERE x.article_id = a.id ORDER BY x.position, t.name) t)"         \
-    "   AS tags_json,"                                                     \
-    " (SELECT count(*) FROM comments c WHERE c.article_id = a.id"          \
-    "   AND c.status = 'approved') AS comment_count"
-
 json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
                             long long *total, int *bad, char *err,
                             size_t errlen)
@@ -368,7 +350,7 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
         json_array_clear(b.binds);
     }
 
-    gz_buf_puts(&b.sql, "SELECT " STORY_COLS);
+    gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
     if (f->with_body)
         gz_buf_puts(&b.sql, ", a.html, a.markdown");
     if (f->rank && fts)
@@ -401,7 +383,7 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *row = row_json(st);
+        json_t *row = gz_row_json(st);
         json_t *raw = json_object_get(row, "snippet_raw");
         if (json_is_string(raw)) {
             char *h = gz_store_snippet_html(json_string_value(raw));

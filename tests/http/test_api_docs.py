@@ -118,7 +118,7 @@ class ApiDocs(ApiCase):
     def base_vars(self):
         return {"BASE": self.gz.base, "TOKEN": self.token("editor")}
 
-    # -- the blocks themselves -----------------------------------------------------
+    # -- the blocks themselves ------------------------------------------------
 
     def test_every_sh_block_has_an_expect_line(self):
         blocks = doc_blocks()
@@ -193,7 +193,7 @@ class ApiDocs(ApiCase):
             if vars_[k] is None:
                 del vars_[k]
 
-    # -- the whole path ------------------------------------------------------------------
+    # -- the whole path -------------------------------------------------------
 
     def test_upload_then_publish_with_curl(self):
         self.curl_path()

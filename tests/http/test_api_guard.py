@@ -99,6 +99,11 @@ class ApiErrorsAreJson(GuardCase):
         r = self.get(API + "/articles?q=" + "a" * 9216)
         self.assertError(r, 414, "uri_too_long")
 
+    def test_long_preflight_is_json_414(self):
+        r = self.request("OPTIONS", API + "/articles?q=" + "a" * 9216,
+                         {"Origin": "https://elsewhere.example"})
+        self.assertError(r, 414, "uri_too_long")
+
     def test_bad_path_is_json_400(self):
         for target in (API + "/articles/%00", API + "/%2e%2e/articles",
                        API + "/articles/%ff"):

@@ -11,8 +11,7 @@ import calendar
 import time
 
 import harness
-from test_api_read import (API, INCLUDE_KEYS, STORY_KEYS, TIME_RE, ApiCase,
-                           q)
+from test_api_read import INCLUDE_KEYS, STORY_KEYS, ApiCase, q
 
 HARBOUR = "harbour-night-market-returns"
 
@@ -42,6 +41,9 @@ class ApiParams(ApiCase):
         cls.sched = cls.insert_story("params-scheduled", "Scheduled story",
                                      status="scheduled",
                                      published_at=4070908800)
+        cls.cls_sql("INSERT INTO subscribers (email, name, status,"
+                    " created_at) VALUES ('params.reader@example.com',"
+                    " 'Params Reader', 'active', ?)", (int(time.time()),))
 
     # -- helpers --
 
@@ -64,7 +66,7 @@ class ApiParams(ApiCase):
     def filt(self, nql, token=None):
         return self.slugs(q(filter=nql)[1:], token=token)
 
-    # -- page and limit --------------------------------------------------------
+    # -- page and limit -------------------------------------------------------
 
     def test_limit_out_of_range_or_malformed(self):
         for v in ("0", "101", "500", "-1", "1.5", "%00", "abc", "1e2",
@@ -131,7 +133,7 @@ class ApiParams(ApiCase):
         for slug in got:
             self.assertIn("science", self.content.articles[slug]["tags"])
 
-    # -- order ----------------------------------------------------------------------
+    # -- order ----------------------------------------------------------------
 
     def test_default_order_is_published_at_desc(self):
         self.assertEqual(self.slugs(), self.published())
@@ -172,7 +174,7 @@ class ApiParams(ApiCase):
             with self.subTest(order=v):
                 self.bad(q(order=v)[1:], "order")
 
-    # -- fields -----------------------------------------------------------------
+    # -- fields ---------------------------------------------------------------
 
     def test_fields(self):
         for fields in (("id", "title", "url"), ("slug",),
@@ -195,7 +197,44 @@ class ApiParams(ApiCase):
             with self.subTest(fields=v):
                 self.bad(q(fields=v)[1:], "fields")
 
-    # -- include -------------------------------------------------------------------
+    def test_fields_on_every_list_and_a_single_story(self):
+        # "page, limit and fields work on every list (fields also on a
+        # single story)".
+        for path, resource, fields in (
+                ("/tags", "tags", ("slug", "name")),
+                ("/authors", "authors", ("slug",)),
+                ("/articles/%s/comments" % HARBOUR, "comments",
+                 ("id", "body")),
+                ("/search?q=harbour", "articles", ("slug", "title"))):
+            with self.subTest(path=path):
+                sep = "&" if "?" in path else "?"
+                items, _ = self.listing(self.get_api(
+                    path + sep + "fields=" + ",".join(fields)), resource)
+                self.assertTrue(items)
+                for x in items:
+                    self.assertEqual(set(x), set(fields))
+                self.bad("fields=slug,nope", "fields", path=path)
+        for path, resource, fields in (
+                ("/comments?status=all", "comments", ("id", "status")),
+                ("/subscribers", "subscribers", ("id", "email"))):
+            with self.subTest(path=path):
+                r = self.get_api(path + "&fields=" + ",".join(fields)
+                                 if "?" in path else
+                                 path + "?fields=" + ",".join(fields),
+                                 token=self.token("editor"))
+                items, _ = self.listing(r, resource)
+                self.assertTrue(items)
+                for x in items:
+                    self.assertEqual(set(x), set(fields))
+        s = self.one(self.get_api("/articles/%s?fields=id,title" % HARBOUR),
+                     "articles")
+        self.assertEqual(set(s), {"id", "title"})
+        self.bad("fields=id,nope", "fields", path="/articles/" + HARBOUR)
+
+    def test_search_needs_q(self):
+        self.bad("limit=5", "q", path="/search")
+
+    # -- include --------------------------------------------------------------
 
     def test_include_each(self):
         a = self.content.articles[HARBOUR]
@@ -239,7 +278,7 @@ class ApiParams(ApiCase):
             with self.subTest(include=v):
                 self.bad(q(include=v)[1:], "include")
 
-    # -- filter ----------------------------------------------------------------------
+    # -- filter ---------------------------------------------------------------
 
     def test_filter_tag_and_author(self):
         self.assertEqual(self.filt("tag:city"),
@@ -305,7 +344,8 @@ class ApiParams(ApiCase):
 
     def test_filter_parentheses(self):
         self.assertEqual(
-            self.filt("tag:city+(author:maren-okafor,author:tobias-lindqvist)"),
+            self.filt("tag:city+(author:maren-okafor,"
+                      "author:tobias-lindqvist)"),
             self.published(lambda a: "city" in a["tags"] and a["author"] in (
                 "maren-okafor", "tobias-lindqvist")))
         self.assertEqual(
@@ -351,12 +391,15 @@ class ApiParams(ApiCase):
     def test_filter_status_needs_auth(self):
         self.expect_error(self.get_api("/articles" + q(
             filter="status:draft")), 401, "unauthorized")
-        got = self.filt("status:draft", token=self.token("editor"))
+        self.expect_error(self.get_api("/articles" + q(
+            filter="tag:city,status:draft")), 401, "unauthorized")
+        got = self.slugs(q(filter="status:draft", status="all")[1:],
+                         token=self.token("editor"))
         self.assertIn("params-editor-draft", got)
         self.assertIn("params-author-draft", got)
         self.assertNotIn(HARBOUR, got)
 
-    # -- status ----------------------------------------------------------------------
+    # -- status ---------------------------------------------------------------
 
     def test_status_anonymous_is_401(self):
         for v in ("draft", "all", "scheduled"):

@@ -9,6 +9,7 @@ a server with the demo, a newsroom of four (admin, editor, two authors)
 and an API token for each made with `gazette token create`, plus helpers
 to call /api/v1 and check answers. It holds no tests itself.
 """
+import contextlib
 import json
 import re
 import shutil
@@ -16,7 +17,7 @@ import time
 import urllib.parse
 
 import harness
-from test_admin_support import PASSWORD, NewsroomCase, png  # noqa: F401
+from test_admin_support import PASSWORD, NewsroomCase
 
 API = "/api/v1"
 JSON = "application/json"
@@ -110,8 +111,28 @@ class ApiCase(NewsroomCase):
 
     def setUp(self):
         super().setUp()
+        self._sub_failures = []
+        self.addCleanup(self._report_sub_failures)
         if self.data_error:
             self.fail("setting up the test data failed: " + self.data_error)
+
+    @contextlib.contextmanager
+    def subTest(self, msg=None, **params):
+        """Like unittest's, but the failures of the cases are gathered and
+        fail the test once at its end, so the test counts as failed (run.py
+        counts test methods; unittest reports failed sub-tests apart)."""
+        try:
+            yield
+        except self.failureException as e:
+            what = ", ".join("%s=%r" % kv for kv in params.items())
+            self._sub_failures.append("[%s%s] %s" % (
+                msg + " " if msg else "", what, e))
+
+    def _report_sub_failures(self):
+        if self._sub_failures:
+            n = len(self._sub_failures)
+            self.fail("%d case%s failed:\n%s" % (
+                n, "" if n == 1 else "s", "\n\n".join(self._sub_failures)))
 
     # -- credentials --
 
@@ -399,12 +420,16 @@ class ApiRead(ApiCase):
         self.assertIn("<strong>Night Market</strong>", s["html"])
         self.assertEqual([t["slug"] for t in s["tags"]], a["tags"])
         self.assertEqual(s["primary_tag"]["slug"], a["tags"][0])
-        for t in s["tags"]:
-            self.assertEqual(set(t), TAG_KEYS)
+        # Embedded tags and authors: at least these keys (the contract
+        # does not say they are the whole resource), never an email.
+        for t in s["tags"] + [s["primary_tag"]]:
+            self.assertTrue({"id", "slug", "name", "url"} <= set(t), t)
+            self.assertTrue(set(t) <= TAG_KEYS, t)
         self.assertEqual([x["slug"] for x in s["authors"]], [a["author"]])
         self.assertEqual(s["primary_author"]["slug"], a["author"])
         for x in s["authors"] + [s["primary_author"]]:
-            self.assertEqual(set(x), AUTHOR_KEYS)
+            self.assertTrue({"id", "slug", "name", "url"} <= set(x), x)
+            self.assertTrue(set(x) <= AUTHOR_KEYS, x)
         self.assertEqual(s["comment_count"],
                          len(self.content.approved_comments(a)),
                          "approved comments and replies only")
@@ -447,7 +472,7 @@ class ApiRead(ApiCase):
         self.assertEqual(s["status"], "scheduled")
         self.assertEqual(s["published_at"], "2099-01-01T00:00:00Z")
 
-    # -- tags and authors --------------------------------------------------------
+    # -- tags and authors -----------------------------------------------------
 
     def test_tags_list(self):
         items, p = self.listing(self.get_api("/tags"), "tags")
@@ -478,7 +503,8 @@ class ApiRead(ApiCase):
         self.assertEqual(set(t), TAG_KEYS)
         self.assertEqual(t["slug"], "city")
         self.assertEqual(t["name"], "City")
-        self.assertEqual(t["article_count"], len(self.content.with_tag("city")))
+        self.assertEqual(t["article_count"],
+                         len(self.content.with_tag("city")))
         self.expect_error(self.get_api("/tags/no-such-tag"), 404, "not_found")
 
     def test_authors_list_without_email(self):
@@ -510,7 +536,7 @@ class ApiRead(ApiCase):
         self.expect_error(self.get_api("/authors/nobody-here"), 404,
                           "not_found")
 
-    # -- comments ------------------------------------------------------------------
+    # -- comments -------------------------------------------------------------
 
     def test_story_comments_approved_only_oldest_first(self):
         a = self.content.articles[HARBOUR]
@@ -540,7 +566,7 @@ class ApiRead(ApiCase):
             self.expect_error(self.get_api("/articles/%s/comments" % slug),
                               404, "not_found")
 
-    # -- search --------------------------------------------------------------------
+    # -- search ---------------------------------------------------------------
 
     def test_search_snippets_mark_the_words(self):
         r = self.get_api("/search?q=harbour&limit=5")
@@ -568,7 +594,7 @@ class ApiRead(ApiCase):
         self.assertEqual(items, [])
         self.assertEqual(p["total"], 0)
 
-    # -- the description ------------------------------------------------------------
+    # -- the description ------------------------------------------------------
 
     def test_openapi_document(self):
         r = self.get_api("/openapi.json")
@@ -584,7 +610,7 @@ class ApiRead(ApiCase):
                      "/subscribers/{}", "/media", "/search"):
             self.assertIn(want, norm, "openapi.json has no path %s" % want)
 
-    # -- CORS ---------------------------------------------------------------------------
+    # -- CORS -----------------------------------------------------------------
 
     def test_cors_on_public_reads(self):
         for path in ("/articles", "/articles/" + HARBOUR, "/tags",
@@ -599,7 +625,7 @@ class ApiRead(ApiCase):
     def test_cors_preflight(self):
         for path in ("/articles", "/articles/" + HARBOUR,
                      "/articles/%s/comments" % HARBOUR, "/comments/1",
-                     "/media", "/subscribers", "/tags"):
+                     "/media", "/subscribers", "/tags", "/no/such/path"):
             r = self.api("OPTIONS", path, headers={
                 "Origin": "https://elsewhere.example",
                 "Access-Control-Request-Method": "POST",
@@ -608,7 +634,17 @@ class ApiRead(ApiCase):
             self.assertEqual(r.status, 204, self.where(r))
             self.assertEqual(r.body, b"")
 
-    # -- errors ---------------------------------------------------------------------------
+    def test_head_on_reads(self):
+        for path in ("/articles", "/articles/" + HARBOUR, "/tags"):
+            g = self.get_api(path)
+            r = self.api("HEAD", path)
+            self.assertEqual(r.status, 200, self.where(r))
+            self.assertEqual(r.ctype, JSON)
+            self.assertEqual(r.body, b"")
+            self.assertEqual(r.header("Content-Length"),
+                             g.header("Content-Length"))
+
+    # -- errors ---------------------------------------------------------------
 
     def test_unknown_api_path_is_json_404(self):
         for path in ("/nope", "/articles/%s/nope" % HARBOUR, "/tags/city/x"):

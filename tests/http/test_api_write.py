@@ -10,7 +10,7 @@ import time
 
 import harness
 from test_admin_support import multipart, png
-from test_api_read import (API, JSON, MEDIA_KEYS, MODERATION_KEYS,
+from test_api_read import (JSON, MEDIA_KEYS, MODERATION_KEYS,
                            SUBSCRIBER_KEYS, TIME_RE, ApiCase, path_of)
 
 OTTERS = "otters-return-to-alder-river"
@@ -77,7 +77,7 @@ class ApiWriteBase(ApiCase):
 
 class ApiWrite(ApiWriteBase):
 
-    # -- tokens -------------------------------------------------------------------
+    # -- tokens ---------------------------------------------------------------
 
     def test_token_cli_create_list_revoke(self):
         p = self.gz.cli("token", "create", "--name", "cli-check", "--user",
@@ -111,8 +111,8 @@ class ApiWrite(ApiWriteBase):
         tid = re.search(r"\d+", line[0]).group(0)
         p = self.gz.cli("token", "revoke", tid)
         self.assertEqual(p.returncode, 0, p.stderr)
-        r = self.api("POST", "/articles", {"title": "Revoked", "markdown": "x"},
-                     token=tok)
+        r = self.api("POST", "/articles",
+                     {"title": "Revoked", "markdown": "x"}, token=tok)
         self.expect_error(r, 401, "unauthorized")
         self.assertTrue(r.header("WWW-Authenticate", "").startswith("Bearer"))
         # Unknown id, unknown user: errors, nothing on stdout.
@@ -154,7 +154,7 @@ class ApiWrite(ApiWriteBase):
                                token=self.token("editor"))
         return [s["title"] for s in items if s["id"] == sid][0]
 
-    # -- stories ----------------------------------------------------------------
+    # -- stories --------------------------------------------------------------
 
     def test_create_draft_and_read_it_back(self):
         s = self.create({"title": "Ferry timetable for the winter",
@@ -168,11 +168,13 @@ class ApiWrite(ApiWriteBase):
         back = self.read(s["slug"])
         self.assertEqual(back["id"], s["id"])
         self.assertEqual(back["title"], "Ferry timetable for the winter")
-        self.assertEqual(back["markdown"], "The **last ferry** leaves at 22:40.")
+        self.assertEqual(back["markdown"],
+                         "The **last ferry** leaves at 22:40.")
         self.assertIn("<strong>last ferry</strong>", back["html"])
         self.assertEqual(back["custom_excerpt"], "Fewer crossings after dark.")
         self.assertEqual(back["excerpt"], "Fewer crossings after dark.")
-        self.assertEqual([t["slug"] for t in back["tags"]], ["ferries", "city"])
+        self.assertEqual([t["slug"] for t in back["tags"]],
+                         ["ferries", "city"])
         self.assertEqual(back["primary_tag"]["slug"], "ferries")
         self.assertEqual(back["primary_author"]["name"], "Eddie Editor")
         self.assertIs(back["comments_open"], True)
@@ -289,6 +291,36 @@ class ApiWrite(ApiWriteBase):
         self.assertNotIn(s["slug"], self.public_slugs())
         r, _ = self.page("/")
         self.assertNotIn("Council meets on Monday", r.text)
+
+    def test_scheduled_story_goes_live_on_time(self):
+        when = int(time.time()) + 3
+        s = self.create({"title": "Due in three seconds", "markdown": "x",
+                         "status": "scheduled",
+                         "published_at": rfc3339(when)})
+        self.assertEqual(s["status"], "scheduled")
+        self.assertEqual(self.get("/articles/" + s["slug"]).status, 404)
+        live = self.wait_for(lambda: self.get_api(
+            "/articles/" + s["slug"]).status == 200, timeout=10, step=0.25)
+        self.assertTrue(live, "the scheduler publishes it (every 2 s)")
+        got = self.one(self.get_api("/articles/" + s["slug"]), "articles")
+        self.assertEqual(got["status"], "published")
+        self.assertEqual(got["published_at"], rfc3339(when))
+        self.assertEqual(self.get("/articles/" + s["slug"]).status, 200)
+
+    def test_patch_feature_image(self):
+        media = self.one(self.upload(png(6, 4, (1, 2, 3)), "p.png"), "media",
+                         201)
+        s = self.create({"title": "Image added later", "markdown": "x"})
+        self.assertIsNone(s["feature_image"])
+        p = self.one(self.patch(s["id"], {"feature_image": {
+            "url": media["url"], "alt": "Later"}}), "articles")
+        self.assertEqual(p["feature_image"]["url"], media["url"])
+        self.assertEqual(self.read(s["slug"])["feature_image"]["alt"], "Later")
+        self.one(self.patch(s["id"], {"title": "Image kept"}), "articles")
+        self.assertEqual(self.read(s["slug"])["feature_image"]["url"],
+                         media["url"])
+        self.one(self.patch(s["id"], {"feature_image": None}), "articles")
+        self.assertIsNone(self.read(s["slug"])["feature_image"])
 
     def test_scheduled_needs_a_future_published_at(self):
         for extra in ({}, {"published_at": None},
@@ -416,7 +448,7 @@ class ApiWrite(ApiWriteBase):
                 r = self.create(body, status=None)
                 self.expect_error(r, 422, "validation_failed", field)
 
-    # -- what an author may do -----------------------------------------------------
+    # -- what an author may do ------------------------------------------------
 
     def test_author_cannot_publish_or_schedule(self):
         for extra in ({"status": "published"},
@@ -454,11 +486,15 @@ class ApiWrite(ApiWriteBase):
                           "forbidden")
         self.expect_error(self.patch(mine["id"], {"title": "Other author"},
                                      who="author2"), 403, "forbidden")
-        self.assertEqual(self.read(theirs["slug"])["title"], "Editor's own draft")
+        self.assertEqual(self.read(theirs["slug"])["title"],
+                         "Editor's own draft")
         # Not a published story.
         otters = self.read(OTTERS)
         self.expect_error(self.patch(otters["id"], {"title": "Otters gone"},
                                      who="author"), 403, "forbidden")
+        self.expect_error(self.api("DELETE", "/articles/%d" % otters["id"],
+                                   token=self.token("author")), 403,
+                          "forbidden")
         self.assertEqual(self.read(OTTERS)["title"], otters["title"])
         # An editor may change the author's draft; the author may delete it.
         self.one(self.patch(mine["id"], {"markdown": "Edited by the editor"}),
@@ -466,13 +502,16 @@ class ApiWrite(ApiWriteBase):
         self.expect(self.api("DELETE", "/articles/%d" % mine["id"],
                              token=self.token("author")), 204)
 
-    # -- comments ---------------------------------------------------------------------
+    # -- comments -------------------------------------------------------------
 
     def test_comment_policy_decides_201_or_202(self):
         self.set_setting("comment_policy", "approve")
         r = self.comment(OTTERS, body="Shown at once, policy approve.")
         c = self.one(r, "comments", 201)
         self.assertEqual(c["body"], "Shown at once, policy approve.")
+        self.assertNotIn("email", c)
+        self.assertNotIn("ann.reader@example.com", r.text,
+                         "the answer never shows the address")
         self.assertIn("Shown at once, policy approve.",
                       self.public_comment_bodies(OTTERS))
         self.set_setting("comment_policy", "hold")
@@ -487,7 +526,8 @@ class ApiWrite(ApiWriteBase):
 
     def test_comment_validation(self):
         self.set_setting("comment_policy", "approve")
-        for fields, field in (({"body": ""}, "body"), ({"body": "   "}, "body"),
+        for fields, field in (({"body": ""}, "body"),
+                              ({"body": "   "}, "body"),
                               ({"body": None}, "body"), ({"body": 5}, "body"),
                               ({"body": "b" * 5001}, "body"),
                               ({"name": ""}, "name"), ({"name": None}, "name"),
@@ -583,7 +623,7 @@ class ApiWrite(ApiWriteBase):
         self.expect(self.get_api("/comments?status=all",
                                  token=self.token("admin")), 200)
 
-    # -- subscribers ---------------------------------------------------------------------
+    # -- subscribers ----------------------------------------------------------
 
     def test_subscribe_same_answer_new_or_known(self):
         def answer(r):
@@ -631,6 +671,21 @@ class ApiWrite(ApiWriteBase):
         self.expect_error(r, 429, "rate_limited")
         self.assertRegex(r.header("Retry-After") or "", r"^[1-9]\d*$")
 
+    def test_subscribe_limit_shared_with_the_form(self):
+        # "the same rules as the form": one limit per client address.
+        src = harness.new_client_address()
+        for i in range(3):
+            r = self.gz.request("POST", "/subscribe", {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json"},
+                "email=shared%d%%40example.com" % i, source=src)
+            self.assertEqual(r.status, 200, r.body[:300])
+        for i in range(3, 5):
+            self.expect(self.subscribe("shared%d@example.com" % i,
+                                       source=src), 202)
+        r = self.subscribe("shared9@example.com", source=src)
+        self.expect_error(r, 429, "rate_limited")
+
     def test_subscribers_list_and_delete(self):
         self.expect(self.subscribe("leaving.soon@example.com"), 202)
         tok = self.token("editor")
@@ -652,7 +707,7 @@ class ApiWrite(ApiWriteBase):
                                    token=self.token("author")), 403,
                           "forbidden")
 
-    # -- the newsroom's session --------------------------------------------------------
+    # -- the newsroom's session -----------------------------------------------
 
     def test_session_cookie_with_csrf_header(self):
         c = self.editor()
@@ -701,7 +756,7 @@ class ApiWrite(ApiWriteBase):
                                            "status": "published"}, headers=h)
         self.expect_error(r, 403, "forbidden")
 
-    # -- CORS on writes --------------------------------------------------------------------
+    # -- CORS on writes -------------------------------------------------------
 
     def test_writes_get_no_cors_headers_by_default(self):
         r = self.api("POST", "/articles", {"title": "Cross-origin write",
@@ -733,7 +788,8 @@ class ApiCorsConfigured(ApiWriteBase):
         self.expect(r, 201)
         self.assertIsNone(r.header("Access-Control-Allow-Origin"))
         # Public reads stay open to all.
-        r = self.get_api("/articles", headers={"Origin": "https://evil.example"})
+        r = self.get_api("/articles",
+                         headers={"Origin": "https://evil.example"})
         self.assertEqual(r.header("Access-Control-Allow-Origin"), "*")
 
     def test_preflight_of_the_listed_origin(self):

@@ -34,7 +34,45 @@
 #include "gazette/db.h"
 #include "gazette/engage.h"
 #include "gazette/store.h"
+#include "gazette/site.h"
 #include "gazette/util.h"
+
+/* The store answers rows; pages see them through the resource builders
+ * and their decor (gz_site_*). These tests check what pages see. */
+static json_t *cards(json_t *rows)
+{
+    json_t *l = rows ? gz_site_stories(rows) : NULL;
+    json_decref(rows);
+    return l;
+}
+
+static json_t *cards_list(struct gz_db *db, const struct gz_list_query *q,
+                          long long *total)
+{
+    return cards(gz_store_articles_list(db, q, total));
+}
+
+static json_t *cards_search(struct gz_db *db, const char *q, long long page,
+                            int limit, long long *total)
+{
+    return cards(gz_store_search(db, q, page, limit, total));
+}
+
+static json_t *tag_page(struct gz_db *db, const char *slug, int *err)
+{
+    json_t *row = gz_store_tag_load(db, slug, err);
+    json_t *t = row ? gz_site_tag(row) : NULL;
+    json_decref(row);
+    return t;
+}
+
+static json_t *author_page(struct gz_db *db, const char *slug, int *err)
+{
+    json_t *row = gz_store_author_load(db, slug, err);
+    json_t *a = row ? gz_site_author(row) : NULL;
+    json_decref(row);
+    return a;
+}
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define HOUR 3600
@@ -272,7 +310,7 @@ static long long list_total(struct gz_db *db, const char *tag,
 {
     struct gz_list_query q = {tag, author, 0, 1, 100, 0};
     long long total = -1;
-    json_t *l = gz_store_articles_list(db, &q, &total);
+    json_t *l = cards_list(db, &q, &total);
     assert_non_null(l);
     assert_int_equal((long long)json_array_size(l), total);
     json_decref(l);
@@ -287,7 +325,7 @@ static long long count_of(json_t *(*load)(struct gz_db *, const char *,
     json_t *o = load(db, slug, &err);
     if (!o)
         return -1;
-    long long n = num(o, "count");
+    long long n = num(o, "article_count");
     json_decref(o);
     return n;
 }
@@ -404,7 +442,7 @@ static void test_empty_store(void **state)
     assert_int_equal(gz_store_is_empty(f->db), 1);
     assert_int_equal(list_total(f->db, NULL, NULL), 0);
     long long total = -1;
-    json_t *r = gz_store_search(f->db, "anything", 1, 10, &total);
+    json_t *r = cards_search(f->db, "anything", 1, 10, &total);
     assert_non_null(r);
     assert_int_equal(json_array_size(r), 0);
     assert_int_equal(total, 0);
@@ -429,7 +467,7 @@ static void test_list_order_and_cards(void **state)
     struct gz_list_query q = {NULL, NULL, 0, 1, 10, 0};
     long long total = -1;
     char buf[256];
-    json_t *l = gz_store_articles_list(f->db, &q, &total);
+    json_t *l = cards_list(f->db, &q, &total);
     assert_non_null(l);
     /* Published only, newest first: no draft, scheduled or due story. */
     assert_int_equal(total, 3);
@@ -449,8 +487,10 @@ static void test_list_order_and_cards(void **state)
     assert_true(json_is_null(json_object_get(third, "feature_image")));
     assert_null(json_object_get(third, "body_html"));
     assert_int_equal(num(third, "reading_time"), 1);
-    /* With no hand-written excerpt, the card uses the text. */
-    assert_string_equal(str(third, "excerpt"), "");
+    /* With no hand-written excerpt, the card uses the text: the story's
+     * excerpt is the automatic one, and there is no standfirst. */
+    assert_string_equal(str(third, "standfirst"), "");
+    assert_string_equal(str(third, "excerpt"), str(third, "card_excerpt"));
     assert_true(strncmp(str(third, "card_excerpt"), "A zebra escaped.", 16) ==
                 0);
 
@@ -504,7 +544,7 @@ static void test_list_pagination(void **state)
         struct gz_list_query q = {NULL, NULL, 0, cases[i].page,
                                   cases[i].limit, 0};
         long long total = -1;
-        json_t *l = gz_store_articles_list(f->db, &q, &total);
+        json_t *l = cards_list(f->db, &q, &total);
         assert_non_null(l);
         assert_int_equal(total, 3); /* the total ignores the page */
         if (strcmp(slugs(l, buf, sizeof buf), cases[i].want) != 0)
@@ -526,7 +566,7 @@ static void test_list_huge_page(void **state)
     for (size_t i = 0; i < N(pages); i++) {
         struct gz_list_query q = {NULL, NULL, 0, pages[i], 10, 0};
         long long total = -1;
-        json_t *l = gz_store_articles_list(f->db, &q, &total);
+        json_t *l = cards_list(f->db, &q, &total);
         assert_non_null(l);
         assert_int_equal(total, 3);
         size_t got = json_array_size(l);
@@ -534,7 +574,7 @@ static void test_list_huge_page(void **state)
         if (got != 0)
             fail_msg("articles_list page %lld gave %zu stories, want 0",
                      pages[i], got);
-        json_t *r = gz_store_search(f->db, "zebra", pages[i], 10, &total);
+        json_t *r = cards_search(f->db, "zebra", pages[i], 10, &total);
         assert_non_null(r);
         got = json_array_size(r);
         json_decref(r);
@@ -551,7 +591,7 @@ static void test_list_filters(void **state)
     /* exclude_id of the third story, read from a card. */
     struct gz_list_query q0 = {NULL, NULL, 0, 1, 1, 0};
     long long total;
-    json_t *l = gz_store_articles_list(f->db, &q0, &total);
+    json_t *l = cards_list(f->db, &q0, &total);
     long long third_id = num(json_array_get(l, 0), "id");
     json_decref(l);
 
@@ -579,7 +619,7 @@ static void test_list_filters(void **state)
                                   cases[i].exclude_third ? third_id : 0, 1,
                                   10, 0};
         total = -1;
-        l = gz_store_articles_list(f->db, &q, &total);
+        l = cards_list(f->db, &q, &total);
         assert_non_null(l);
         if (total != cases[i].total ||
             strcmp(slugs(l, buf, sizeof buf), cases[i].want) != 0)
@@ -594,7 +634,7 @@ static void test_list_with_body(void **state)
     struct fixture *f = *state;
     struct gz_list_query q = {"politics", NULL, 0, 1, 10, 1};
     long long total;
-    json_t *l = gz_store_articles_list(f->db, &q, &total);
+    json_t *l = cards_list(f->db, &q, &total);
     assert_non_null(l);
     size_t i;
     json_t *c;
@@ -613,7 +653,7 @@ static void test_article_load(void **state)
 {
     struct fixture *f = *state;
     int err = 0;
-    json_t *a = gz_store_article_load(f->db, "first-story", &err);
+    json_t *a = gz_site_article(f->db, "first-story", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "slug"), "first-story");
     assert_string_equal(str(a, "title"), "First story");
@@ -651,7 +691,7 @@ static void test_article_load(void **state)
     json_decref(a);
 
     /* The hostile story: raw HTML dropped, the entity text escaped. */
-    a = gz_store_article_load(f->db, "third-story", &err);
+    a = gz_site_article(f->db, "third-story", &err);
     assert_non_null(a);
     body = str(a, "body_html");
     assert_null(strstr(body, "<script"));
@@ -671,7 +711,7 @@ static void test_article_not_found(void **state)
     };
     for (size_t i = 0; i < N(slugs_); i++) {
         int err = 0;
-        json_t *a = gz_store_article_load(f->db, slugs_[i], &err);
+        json_t *a = gz_site_article(f->db, slugs_[i], &err);
         if (a) {
             json_decref(a);
             fail_msg("\"%s\" was found", slugs_[i]);
@@ -686,37 +726,37 @@ static void test_tag_and_author_load(void **state)
 {
     struct fixture *f = *state;
     int err = 0;
-    json_t *t = gz_store_tag_load(f->db, "politics", &err);
+    json_t *t = tag_page(f->db, "politics", &err);
     assert_non_null(t);
     assert_string_equal(str(t, "name"), "Politics");
     assert_string_equal(str(t, "url"), "/tags/politics");
     assert_string_equal(str(t, "feed_url"), "/tags/politics/feed.xml");
     assert_string_equal(str(t, "description"), "Councils and <votes>.");
     /* Published stories only: not the scheduled future story. */
-    assert_int_equal(num(t, "count"), 2);
+    assert_int_equal(num(t, "article_count"), 2);
     json_decref(t);
-    assert_int_equal(count_of(gz_store_tag_load, f->db, "science"), 2);
-    assert_int_equal(count_of(gz_store_tag_load, f->db, "empty"), 0);
+    assert_int_equal(count_of(tag_page, f->db, "science"), 2);
+    assert_int_equal(count_of(tag_page, f->db, "empty"), 0);
     err = 0;
-    assert_null(gz_store_tag_load(f->db, "nope", &err));
+    assert_null(tag_page(f->db, "nope", &err));
     assert_int_equal(err, GZ_ENOTFOUND);
 
-    json_t *a = gz_store_author_load(f->db, "bea-ploom", &err);
+    json_t *a = author_page(f->db, "bea-ploom", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "name"), "Bea Ploom");
     assert_string_equal(str(a, "url"), "/authors/bea-ploom");
     assert_string_equal(str(a, "initials"), "BP");
     assert_string_equal(str(a, "bio"), "Writes about <b>councils</b> & "
                                        "harbours.");
-    assert_int_equal(num(a, "count"), 2); /* not the draft */
+    assert_int_equal(num(a, "article_count"), 2); /* not the draft */
     json_decref(a);
-    a = gz_store_author_load(f->db, "elodie", &err);
+    a = author_page(f->db, "elodie", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "initials"), "\xc3\x89\xc3\x91");
-    assert_int_equal(num(a, "count"), 1); /* not scheduled ones */
+    assert_int_equal(num(a, "article_count"), 1); /* not scheduled ones */
     json_decref(a);
     err = 0;
-    assert_null(gz_store_author_load(f->db, "nobody", &err));
+    assert_null(author_page(f->db, "nobody", &err));
     assert_int_equal(err, GZ_ENOTFOUND);
 }
 
@@ -742,7 +782,7 @@ static void test_search_finds(void **state)
     struct fixture *f = *state;
     long long total = -1;
     char buf[256];
-    json_t *r = gz_store_search(f->db, "zebra", 1, 10, &total);
+    json_t *r = cards_search(f->db, "zebra", 1, 10, &total);
     assert_non_null(r);
     /* Published stories only: not the draft or the scheduled ones. */
     assert_int_equal(total, 2);
@@ -760,31 +800,31 @@ static void test_search_finds(void **state)
     json_decref(r);
 
     /* Case, a prefix, and a word only in the title. */
-    r = gz_store_search(f->db, "ZEBRA", 1, 10, &total);
+    r = cards_search(f->db, "ZEBRA", 1, 10, &total);
     assert_int_equal(total, 2);
     json_decref(r);
-    r = gz_store_search(f->db, "telesc", 1, 10, &total);
+    r = cards_search(f->db, "telesc", 1, 10, &total);
     assert_int_equal(total, 1);
     assert_string_equal(str(json_array_get(r, 0), "slug"), "second-story");
     json_decref(r);
-    r = gz_store_search(f->db, "second", 1, 10, &total);
+    r = cards_search(f->db, "second", 1, 10, &total);
     assert_int_equal(total, 1);
     json_decref(r);
     /* Every word must match. */
-    r = gz_store_search(f->db, "zebra council", 1, 10, &total);
+    r = cards_search(f->db, "zebra council", 1, 10, &total);
     assert_int_equal(total, 1);
     assert_string_equal(str(json_array_get(r, 0), "slug"), "first-story");
     json_decref(r);
-    r = gz_store_search(f->db, "zebra telescopes", 1, 10, &total);
+    r = cards_search(f->db, "zebra telescopes", 1, 10, &total);
     assert_int_equal(total, 0);
     assert_int_equal(json_array_size(r), 0);
     json_decref(r);
     /* Pagination: the total stays, the page moves. */
-    r = gz_store_search(f->db, "zebra", 2, 1, &total);
+    r = cards_search(f->db, "zebra", 2, 1, &total);
     assert_int_equal(total, 2);
     assert_int_equal(json_array_size(r), 1);
     json_decref(r);
-    r = gz_store_search(f->db, "zebra", 3, 1, &total);
+    r = cards_search(f->db, "zebra", 3, 1, &total);
     assert_int_equal(total, 2);
     assert_int_equal(json_array_size(r), 0);
     json_decref(r);
@@ -806,7 +846,7 @@ static void test_search_hostile_input(void **state)
     };
     for (size_t i = 0; i < N(queries); i++) {
         long long total = -1;
-        json_t *r = gz_store_search(f->db, queries[i], 1, 10, &total);
+        json_t *r = cards_search(f->db, queries[i], 1, 10, &total);
         if (!r)
             fail_msg("search for \"%s\" failed", queries[i]);
         if (total < 0 || (long long)json_array_size(r) > total)
@@ -819,7 +859,7 @@ static void test_search_hostile_input(void **state)
                                         "(zebra)", "zebra:", "{zebra}"};
     for (size_t i = 0; i < N(finds); i++) {
         long long total = -1;
-        json_t *r = gz_store_search(f->db, finds[i], 1, 10, &total);
+        json_t *r = cards_search(f->db, finds[i], 1, 10, &total);
         assert_non_null(r);
         if (total != 2)
             fail_msg("search for \"%s\": %lld results, want 2", finds[i],
@@ -832,7 +872,7 @@ static void test_search_snippet_escaped(void **state)
 {
     struct fixture *f = *state;
     long long total = -1;
-    json_t *r = gz_store_search(f->db, "script", 1, 10, &total);
+    json_t *r = cards_search(f->db, "script", 1, 10, &total);
     assert_non_null(r);
     assert_int_equal(total, 1);
     const char *snip = str(json_array_get(r, 0), "snippet_html");
@@ -929,7 +969,7 @@ static void test_content_version(void **state)
     /* Reading changes nothing. */
     long long total;
     struct gz_list_query q = {NULL, NULL, 0, 1, 10, 0};
-    json_decref(gz_store_articles_list(f->db, &q, &total));
+    json_decref(cards_list(f->db, &q, &total));
     assert_int_equal(gz_store_content_version(f->db, &n2, &at2), 0);
     assert_int_equal(n2, n1);
     /* A settings change is visible to readers too. */
@@ -947,12 +987,12 @@ static void test_publish_due(void **state)
 {
     struct fixture *f = *state;
     int err = 0;
-    assert_null(gz_store_article_load(f->db, "due-story", &err));
+    assert_null(gz_site_article(f->db, "due-story", &err));
     long long v0, v1, t;
     assert_int_equal(gz_store_content_version(f->db, &v0, &t), 0);
 
     assert_int_equal(gz_store_publish_due(f->db), 1);
-    json_t *a = gz_store_article_load(f->db, "due-story", &err);
+    json_t *a = gz_site_article(f->db, "due-story", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "published_at"), at(f, -HOUR));
     json_decref(a);
@@ -960,13 +1000,13 @@ static void test_publish_due(void **state)
     assert_true(v1 > v0);
 
     /* The future one waits; nothing is left to do. */
-    assert_null(gz_store_article_load(f->db, "future-story", &err));
+    assert_null(gz_site_article(f->db, "future-story", &err));
     assert_int_equal(err, GZ_ENOTFOUND);
     assert_int_equal(gz_store_publish_due(f->db), 0);
     assert_int_equal(list_total(f->db, NULL, NULL), 4);
     assert_int_equal(list_total(f->db, NULL, "elodie"), 2);
     /* The draft is never published by the scheduler. */
-    assert_null(gz_store_article_load(f->db, "draft-story", &err));
+    assert_null(gz_site_article(f->db, "draft-story", &err));
 }
 
 /* ---- import ---------------------------------------------------------- */
@@ -978,12 +1018,12 @@ struct counts {
 static void get_counts(struct gz_db *db, struct counts *c)
 {
     c->all = list_total(db, NULL, NULL);
-    c->politics = count_of(gz_store_tag_load, db, "politics");
-    c->science = count_of(gz_store_tag_load, db, "science");
-    c->bea = count_of(gz_store_author_load, db, "bea-ploom");
-    c->elodie = count_of(gz_store_author_load, db, "elodie");
+    c->politics = count_of(tag_page, db, "politics");
+    c->science = count_of(tag_page, db, "science");
+    c->bea = count_of(author_page, db, "bea-ploom");
+    c->elodie = count_of(author_page, db, "elodie");
     int err;
-    json_t *a = gz_store_article_load(db, "first-story", &err);
+    json_t *a = gz_site_article(db, "first-story", &err);
     c->comments = a ? num(a, "comment_count") : -1;
     json_decref(a);
 }
@@ -1031,14 +1071,14 @@ static void test_import_all_or_nothing(void **state)
     get_counts(f->db, &after);
     assert_counts_equal(&before, &after);
     int e;
-    assert_null(gz_store_author_load(f->db, "new-writer", &e));
-    assert_null(gz_store_tag_load(f->db, "sport", &e));
-    assert_null(gz_store_article_load(f->db, "good-one", &e));
+    assert_null(author_page(f->db, "new-writer", &e));
+    assert_null(tag_page(f->db, "sport", &e));
+    assert_null(gz_site_article(f->db, "good-one", &e));
     json_t *s = gz_store_settings_load(f->db);
     assert_string_equal(str(s, "title"), "The Test Times");
     json_decref(s);
     long long total;
-    json_t *r = gz_store_search(f->db, "zebra", 1, 10, &total);
+    json_t *r = cards_search(f->db, "zebra", 1, 10, &total);
     assert_int_equal(total, 2);
     json_decref(r);
     assert_int_equal(gz_store_content_version(f->db, &v1, &t), 0);
@@ -1156,8 +1196,8 @@ static void test_import_errors(void **state)
     get_counts(f->db, &after);
     assert_counts_equal(&before, &after);
     int e;
-    assert_null(gz_store_author_load(f->db, "a", &e));
-    assert_null(gz_store_tag_load(f->db, "t", &e));
+    assert_null(author_page(f->db, "a", &e));
+    assert_null(tag_page(f->db, "t", &e));
 }
 
 static void test_import_twice(void **state)
@@ -1172,7 +1212,7 @@ static void test_import_twice(void **state)
     /* Same slugs are updated in place; comments are not doubled. */
     assert_counts_equal(&before, &after);
     int err;
-    json_t *a = gz_store_article_load(f->db, "first-story", &err);
+    json_t *a = gz_site_article(f->db, "first-story", &err);
     assert_int_equal(json_array_size(json_object_get(a, "comments")), 1);
     json_decref(a);
 
@@ -1184,7 +1224,7 @@ static void test_import_twice(void **state)
                     "tags");
     import_ok(f->db, doc);
     json_decref(doc);
-    a = gz_store_article_load(f->db, "first-story", &err);
+    a = gz_site_article(f->db, "first-story", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "title"), "First story, updated");
     assert_string_equal(str(a, "body_html"), "<h3>New body</h3>\n");
@@ -1192,9 +1232,9 @@ static void test_import_twice(void **state)
     assert_true(json_is_null(json_object_get(a, "primary_tag")));
     assert_int_equal(json_array_size(json_object_get(a, "comments")), 1);
     json_decref(a);
-    assert_int_equal(count_of(gz_store_tag_load, f->db, "politics"), 1);
+    assert_int_equal(count_of(tag_page, f->db, "politics"), 1);
     long long total;
-    json_t *r = gz_store_search(f->db, "budget", 1, 10, &total);
+    json_t *r = cards_search(f->db, "budget", 1, 10, &total);
     assert_int_equal(total, 0); /* the search index followed the update */
     json_decref(r);
 }
@@ -1214,7 +1254,7 @@ static void test_import_textless_story(void **state)
     json_decref(doc);
     struct gz_list_query q = {NULL, "a", 0, 1, 10, 0};
     long long total;
-    json_t *l = gz_store_articles_list(f->db, &q, &total);
+    json_t *l = cards_list(f->db, &q, &total);
     assert_int_equal(total, 1);
     const char *ex = str(json_array_get(l, 0), "card_excerpt");
     if (ex[0] != '\0')
@@ -1246,12 +1286,12 @@ static void test_export_roundtrip(void **state)
     assert_counts_equal(&a, &b);
     /* Drafts and scheduled stories came along and are still hidden. */
     int err;
-    assert_null(gz_store_article_load(db2, "draft-story", &err));
+    assert_null(gz_site_article(db2, "draft-story", &err));
     assert_int_equal(gz_store_publish_due(db2), 1);
 
     /* The stories read the same (ids aside). */
-    json_t *x = gz_store_article_load(f->db, "first-story", &err);
-    json_t *y = gz_store_article_load(db2, "first-story", &err);
+    json_t *x = gz_site_article(f->db, "first-story", &err);
+    json_t *y = gz_site_article(db2, "first-story", &err);
     assert_non_null(x);
     assert_non_null(y);
     assert_string_equal(str(x, "body_html"), str(y, "body_html"));
@@ -1450,8 +1490,8 @@ static void test_import_users_by_email(void **state)
     import_ok(f->db, doc);
     json_decref(doc);
     int err;
-    assert_null(gz_store_author_load(f->db, "bea-ploom", &err));
-    json_t *a = gz_store_author_load(f->db, "bea-p", &err);
+    assert_null(author_page(f->db, "bea-ploom", &err));
+    json_t *a = author_page(f->db, "bea-p", &err);
     assert_non_null(a);
     assert_string_equal(str(a, "name"), "Bea P. Ploom");
     json_decref(a);
@@ -1592,7 +1632,7 @@ static void test_backup(void **state)
     json_decref(e1);
     json_decref(e2);
     long long total;
-    json_t *r = gz_store_search(copy, "zebra", 1, 10, &total);
+    json_t *r = cards_search(copy, "zebra", 1, 10, &total);
     assert_int_equal(total, 2);
     json_decref(r);
     gz_db_close(copy);
@@ -1623,13 +1663,13 @@ static void test_demo_import(void **state)
      * that safe mode would have dropped. */
     struct gz_list_query q = {NULL, NULL, 0, 1, 100, 0};
     long long total;
-    json_t *l = gz_store_articles_list(f->db, &q, &total);
+    json_t *l = cards_list(f->db, &q, &total);
     size_t i;
     json_t *c;
     json_array_foreach(l, i, c)
     {
         int err;
-        json_t *a = gz_store_article_load(f->db, str(c, "slug"), &err);
+        json_t *a = gz_site_article(f->db, str(c, "slug"), &err);
         assert_non_null(a);
         const char *body = str(a, "body_html");
         assert_true(strlen(body) > 0);
