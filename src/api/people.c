@@ -111,23 +111,51 @@ int gz_api_author_get(struct gz_req *req, struct gz_resp *resp)
 
 /* ---- comments --------------------------------------------------------- */
 
+static const char *const comment_keys[] = {
+    "id", "article_id", "parent_id", "name", "body", "html", "created_at",
+    "status", "email", NULL};
+static const char *const subscriber_keys[] = {
+    "id", "email", "name", "status", "created_at", "confirmed_at", NULL};
+
+/* Resources of rows, trimmed to fields= (keep may be NULL). */
+static json_t *built(json_t *rows, json_t *(*build)(json_t *row, int flag),
+                     int flag, json_t *keep)
+{
+    json_t *items = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *item = build(row, flag);
+        api_trim_fields(item, keep);
+        json_array_append_new(items, item);
+    }
+    return items;
+}
+
+static json_t *subscriber_of(json_t *row, int unused)
+{
+    return gz_res_subscriber(row);
+}
+
 static int comment_list(struct gz_req *req, struct gz_resp *resp,
                         long long article_id, const char *status,
                         int moderation)
 {
     long long page, total = 0;
     int limit;
-    if (api_list_params(req, resp, &page, &limit) != 0)
+    json_t *keep;
+    if (api_list_params(req, resp, &page, &limit) != 0 ||
+        api_fields(req, resp, comment_keys, &keep) != 0)
         return 0;
     json_t *rows = gz_store_comment_rows(gz_req_db(req), article_id, status,
                                          0, page, limit, &total);
-    if (!rows)
+    if (!rows) {
+        json_decref(keep);
         return 500;
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    json_array_append_new(items, gz_res_comment(row, moderation));
+    }
+    json_t *items = built(rows, gz_res_comment, moderation, keep);
+    json_decref(keep);
     json_decref(rows);
     return api_send_list(req, resp, "comments", items, page, limit, total);
 }
@@ -301,26 +329,30 @@ int gz_api_subscribers_list(struct gz_req *req, struct gz_resp *resp)
     const char *status;
     long long page, total = 0;
     int limit;
+    json_t *keep = NULL;
     if (api_list_params(req, resp, &page, &limit) != 0 ||
         api_query_text(req, resp, "status", 20, &status) != 0)
         return 0;
     if (!status)
         status = "active";
+    if (api_fields(req, resp, subscriber_keys, &keep) != 0)
+        return 0;
     if (strcmp(status, "pending") && strcmp(status, "active") &&
-        strcmp(status, "unsubscribed") && strcmp(status, "all"))
+        strcmp(status, "unsubscribed") && strcmp(status, "all")) {
+        json_decref(keep);
         return api_fail(req, resp, 400,
                         "status is active, pending, unsubscribed or all.",
                         "status");
+    }
     json_t *rows = gz_store_subscriber_rows(
         gz_req_db(req), strcmp(status, "all") == 0 ? NULL : status, page,
         limit, &total);
-    if (!rows)
+    if (!rows) {
+        json_decref(keep);
         return 500;
-    json_t *items = json_array();
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row)
-    json_array_append_new(items, gz_res_subscriber(row));
+    }
+    json_t *items = built(rows, subscriber_of, 0, keep);
+    json_decref(keep);
     json_decref(rows);
     return api_send_list(req, resp, "subscribers", items, page, limit, total);
 }
