@@ -1,9 +1,10 @@
 /*
  * pages.c - the readers' site: home, article, tag, author and search pages,
- * RSS feeds, the sitemap, robots.txt, health, metrics, static files and the
- * error page. Each handler asks the store for a view model, adds the keys
- * every page shares (site, assets, page) and renders a template, or dumps
- * JSON when the client asked for it.
+ * RSS feeds, the sitemap, robots.txt, health, metrics and static files.
+ * Each handler asks the store for rows, turns them into resources with the
+ * page decor (decor.c), adds the keys every page shares (site, assets,
+ * page) and renders a template. Pages answer HTML only; the same data as
+ * JSON is the API's (src/api/).
  *
  * Handlers run on MHD worker threads with the thread's own read-only
  * database connection; they keep no state between requests.
