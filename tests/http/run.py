@@ -6,8 +6,9 @@ Usage: tests/http/run.py [GAZETTE_BINARY] [-k PATTERN]...
 The binary defaults to $GAZETTE_BIN, else build/gazette under the
 repository root. -k runs only the tests whose names contain PATTERN. The last
 line printed is exactly `N passed, N failed, N skipped`, counted per test
-method (errors count as failed; a class whose setUpClass fails counts each
-of its tests as failed; a failing tearDownClass adds one failure). The exit
+method and per subtest (a failed subtest is a failure; errors count as
+failed; a class whose setUpClass fails counts each of its tests as failed;
+a failing tearDownClass adds one failure). The exit
 status is non-zero when anything failed.
 
 Every answer the tests get under /api/ is recorded (harness.py appends it
@@ -67,6 +68,16 @@ class CountingResult(unittest.TextTestResult):
     def addFailure(self, test, err):
         super().addFailure(test, err)
         self.failed += 1
+
+    def addSubTest(self, test, subtest, err):
+        # unittest files a failed subtest in self.failures without calling
+        # addFailure: count every subtest here, passed or failed, so a
+        # failing subtest can never hide behind "N passed, 0 failed".
+        super().addSubTest(test, subtest, err)
+        if err is None:
+            self.passed += 1
+        else:
+            self.failed += 1
 
     def addSkip(self, test, reason):
         super().addSkip(test, reason)

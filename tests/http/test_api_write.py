@@ -293,14 +293,14 @@ class ApiWrite(ApiWriteBase):
         self.assertNotIn("Council meets on Monday", r.text)
 
     def test_scheduled_story_goes_live_on_time(self):
-        when = int(time.time()) + 3
-        s = self.create({"title": "Due in three seconds", "markdown": "x",
+        when = int(time.time()) + 4
+        s = self.create({"title": "Due in four seconds", "markdown": "x",
                          "status": "scheduled",
                          "published_at": rfc3339(when)})
         self.assertEqual(s["status"], "scheduled")
         self.assertEqual(self.get("/articles/" + s["slug"]).status, 404)
         live = self.wait_for(lambda: self.get_api(
-            "/articles/" + s["slug"]).status == 200, timeout=10, step=0.25)
+            "/articles/" + s["slug"]).status == 200, timeout=12, step=0.25)
         self.assertTrue(live, "the scheduler publishes it (every 2 s)")
         got = self.one(self.get_api("/articles/" + s["slug"]), "articles")
         self.assertEqual(got["status"], "published")
