@@ -73,8 +73,13 @@ static int parse_status(struct gz_req *req, struct gz_resp *resp,
     f->allow_status_key = u != NULL;
     if (u && u->role == GZ_ROLE_AUTHOR)
         f->own_author_id = u->id;
-    if (!v)
+    if (!v) {
+        /* A filter on status (signed-in callers) looks at every status
+         * unless ?status= narrows it. */
+        if (u && f->filter && gz_nql_uses(f->filter, "status"))
+            f->status = "all";
         return 0;
+    }
     if (!u)
         return api_fail(req, resp, 401,
                         "status is for signed-in callers: send a token.",
@@ -105,7 +110,7 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
         api_query_text(req, resp, "tag", 200, &f.tag_slug) ||
         api_query_text(req, resp, "author", 200, &f.author_slug) ||
         api_query_text(req, resp, "filter", GZ_NQL_MAX_LEN, &filter) ||
-        parse_order(req, resp, &f) || parse_status(req, resp, &f))
+        parse_order(req, resp, &f))
         goto out;
     if (search) {
         if (!f.q || !*f.q) {
@@ -132,6 +137,8 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
         }
         f.filter = nql;
     }
+    if (parse_status(req, resp, &f))
+        goto out;
     /* The list never carries bodies: html and markdown are for one
      * story. A fields= naming them is still a known field. */
     long long total = 0;

@@ -22,8 +22,10 @@
 #define F (GZ_R_FORM | GZ_R_WRITE)
 #define A GZ_R_ADMIN
 #define AF (GZ_R_ADMIN | GZ_R_FORM | GZ_R_WRITE | GZ_R_CSRF)
-/* API: R = public read; W = JSON write; U = upload. */
-#define R GZ_R_API
+/* API: R = public read (kept in the page cache when asked without
+ * credentials); RA = read that needs a role; W = JSON write; U = upload. */
+#define R (GZ_R_API | GZ_R_CACHEABLE)
+#define RA GZ_R_API
 #define W (GZ_R_API | GZ_R_JSON | GZ_R_WRITE)
 #define U (GZ_R_API | GZ_R_FORM | GZ_R_UPLOAD | GZ_R_WRITE)
 #define PATCH GZ_PATCH
@@ -109,7 +111,7 @@ const struct gz_route gz_routes[] = {
     {GET, "/api/v1/authors", gz_api_authors_list, R, NONE, 0, "authors"},
     {GET, "/api/v1/authors/:slug", gz_api_author_get, R, NONE, 0,
      "one author"},
-    {GET, "/api/v1/comments", gz_api_comments_list, R, EDITOR, 0,
+    {GET, "/api/v1/comments", gz_api_comments_list, RA, EDITOR, 0,
      "moderation list, ?status=pending|approved|spam|all"},
     {PATCH | DELETE, "/api/v1/comments/:id", gz_api_comment_change, W, EDITOR, 0,
      "moderate or delete a comment"},
@@ -119,7 +121,7 @@ const struct gz_route gz_routes[] = {
      "the OpenAPI 3.1 description of /api/v1"},
     {GET, "/api/v1/search", gz_api_search, R, NONE, 0,
      "search with snippets, ?q=&page=&limit="},
-    {GET, "/api/v1/subscribers", gz_api_subscribers_list, R, EDITOR, 0,
+    {GET, "/api/v1/subscribers", gz_api_subscribers_list, RA, EDITOR, 0,
      "subscribers, ?status=active|pending|unsubscribed|all"},
     {POST, "/api/v1/subscribers", gz_api_subscriber_create, W, NONE, 0,
      "sign up for new-story mail (the form's rules)"},
