@@ -20,16 +20,6 @@ static json_t *link_obj(const char *kind, const char *name, const char *slug)
                      url);
 }
 
-static long long offset_of(long long page, int limit)
-{
-    /* Past any real page: clamp so the multiplication cannot overflow
-     * (an overflowed negative OFFSET would read as 0: page 1 again). */
-    if (page < 1)
-        page = 1;
-    if (page > 1000000000LL)
-        page = 1000000000LL;
-    return (page - 1) * (long long)limit;
-}
 
 json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
                                long long *total)
@@ -97,17 +87,8 @@ json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
     gz_bind_text(st, 2, q->author_slug);
     sqlite3_bind_int64(st, 3, q->exclude_id);
     sqlite3_bind_int(st, 4, q->limit);
-    sqlite3_bind_int64(st, 5, offset_of(q->page, q->limit));
-    json_t *list = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(list, gz_row_json(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        return NULL;
-    }
-    return list;
+    sqlite3_bind_int64(st, 5, gz_store_offset(q->page, q->limit));
+    return gz_store_all_rows(st);
 }
 
 /* Binds slug to ?1 and steps to the one row. 1 on a row; 0 with *err set
@@ -272,7 +253,7 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
         goto fail;
     gz_bind_text(st, 1, gz_buf_cstr(&fq));
     sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, offset_of(page, limit));
+    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *c = gz_row_json(st);
         char *snip = gz_store_snippet_html(

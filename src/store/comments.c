@@ -168,21 +168,10 @@ json_t *gz_store_comments_admin(struct gz_db *db, const char *status,
                    " LIMIT ?2 OFFSET ?3"));
     if (!st)
         return NULL;
-    if (page < 1)
-        page = 1;
     gz_bind_text(st, 1, status);
     sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, (page - 1) * (long long)limit);
-    json_t *list = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(list, gz_row_json(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        return NULL;
-    }
-    return list;
+    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
+    return gz_store_all_rows(st);
 }
 
 int gz_store_comments_moderate(struct gz_db *db, const long long *ids, size_t n,

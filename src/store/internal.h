@@ -50,6 +50,11 @@ int gz_bind_text(sqlite3_stmt *st, int idx, const char *s);
  * column named "x_json" holds JSON text and becomes "x", parsed. The
  * rows the resource layer takes (gazette/store.h, rows.c). Owned. */
 json_t *gz_row_json(sqlite3_stmt *st);
+/* Steps st to the end (then resets it), collecting gz_row_json rows; NULL
+ * on an error. Owned. */
+json_t *gz_store_all_rows(sqlite3_stmt *st);
+/* The OFFSET of a 1-based page, clamped so it cannot overflow. */
+long long gz_store_offset(long long page, int limit);
 
 /* The columns of a story row, for SELECT ... FROM articles a JOIN users u
  * ON u.id = a.author_id (gz_store_story_rows documents the names). */

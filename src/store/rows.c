@@ -53,8 +53,7 @@ json_t *gz_row_json(sqlite3_stmt *st)
     return o;
 }
 
-/* Steps st to the end, collecting rows; NULL on an error. */
-static json_t *all_rows(sqlite3_stmt *st)
+json_t *gz_store_all_rows(sqlite3_stmt *st)
 {
     json_t *list = json_array();
     int rc;
@@ -76,8 +75,10 @@ static long long count_of(sqlite3_stmt *st)
     return n;
 }
 
-static long long offset_of(long long page, int limit)
+long long gz_store_offset(long long page, int limit)
 {
+    /* Past any real page: clamp so the multiplication cannot overflow
+     * (an overflowed negative OFFSET would read as 0: page 1 again). */
     if (page < 1)
         page = 1;
     if (page > 1000000000LL)
@@ -375,7 +376,7 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     }
     gz_buf_puts(&b.sql, " LIMIT ? OFFSET ?");
     bind_int(&b, f->limit);
-    bind_int(&b, offset_of(f->page, f->limit));
+    bind_int(&b, gz_store_offset(f->page, f->limit));
     st = gz_db_prepare_built(db, gz_buf_cstr(&b.sql));
     if (!st)
         goto out;
@@ -433,8 +434,8 @@ json_t *gz_store_tag_rows(struct gz_db *db, const char *slug, long long page,
         return NULL;
     gz_bind_text(st, 1, slug);
     sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, offset_of(page, limit));
-    return all_rows(st);
+    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
+    return gz_store_all_rows(st);
 }
 
 json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
@@ -462,8 +463,8 @@ json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
         return NULL;
     gz_bind_text(st, 1, slug);
     sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, offset_of(page, limit));
-    return all_rows(st);
+    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
+    return gz_store_all_rows(st);
 }
 
 /* ---- comments, subscribers, media ------------------------------------- */
@@ -509,8 +510,8 @@ json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
     gz_bind_text(st, 2, status);
     sqlite3_bind_int64(st, 3, id);
     sqlite3_bind_int(st, 4, limit);
-    sqlite3_bind_int64(st, 5, offset_of(page, limit));
-    return all_rows(st);
+    sqlite3_bind_int64(st, 5, gz_store_offset(page, limit));
+    return gz_store_all_rows(st);
 }
 
 json_t *gz_store_subscriber_rows(struct gz_db *db, const char *status,
@@ -533,8 +534,8 @@ json_t *gz_store_subscriber_rows(struct gz_db *db, const char *status,
         return NULL;
     gz_bind_text(st, 1, status);
     sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, offset_of(page, limit));
-    return all_rows(st);
+    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
+    return gz_store_all_rows(st);
 }
 
 json_t *gz_store_media_row(struct gz_db *db, const char *path)
@@ -545,7 +546,7 @@ json_t *gz_store_media_row(struct gz_db *db, const char *path)
     if (!st)
         return NULL;
     gz_bind_text(st, 1, path);
-    json_t *list = all_rows(st);
+    json_t *list = gz_store_all_rows(st);
     json_t *row = json_incref(json_array_get(list, 0));
     json_decref(list);
     return row;
