@@ -410,61 +410,59 @@ out:
 
 /* ---- tags, authors ---------------------------------------------------- */
 
+/* A page of rows from `sel` (?1 a text key or NULL, ?2 limit, ?3
+ * offset), and into *total (when not NULL) the one number `cnt` (?1)
+ * counts. Both statements come from gz_db_stmt; NULL on an error. */
+static json_t *keyed_page(sqlite3_stmt *cnt, sqlite3_stmt *sel,
+                          const char *key, long long page, int limit,
+                          long long *total)
+{
+    if (!cnt || !sel)
+        return NULL;
+    if (total) {
+        gz_bind_text(cnt, 1, key);
+        *total = count_of(cnt);
+    }
+    gz_bind_text(sel, 1, key);
+    sqlite3_bind_int(sel, 2, limit);
+    sqlite3_bind_int64(sel, 3, gz_store_offset(page, limit));
+    return gz_store_all_rows(sel);
+}
+
 json_t *gz_store_tag_rows(struct gz_db *db, const char *slug, long long page,
                           int limit, long long *total)
 {
-    sqlite3_stmt *st;
-    if (total) {
-        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM tags"
-                                   " WHERE ?1 IS NULL OR slug = ?1"));
-        if (!st)
-            return NULL;
-        gz_bind_text(st, 1, slug);
-        *total = count_of(st);
-    }
-    st = gz_db_stmt(
-        db, GZ_SQL("SELECT t.id, t.slug, t.name, t.description,"
-                   " (SELECT count(*) FROM article_tags x JOIN articles a"
-                   "   ON a.id = x.article_id WHERE x.tag_id = t.id"
-                   "   AND a.status = 'published') AS article_count"
-                   " FROM tags t WHERE ?1 IS NULL OR t.slug = ?1"
-                   " ORDER BY t.name COLLATE NOCASE, t.id"
-                   " LIMIT ?2 OFFSET ?3"));
-    if (!st)
-        return NULL;
-    gz_bind_text(st, 1, slug);
-    sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
-    return gz_store_all_rows(st);
+    return keyed_page(
+        gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM tags"
+                              " WHERE ?1 IS NULL OR slug = ?1")),
+        gz_db_stmt(db, GZ_SQL(
+                           "SELECT t.id, t.slug, t.name, t.description,"
+                           " (SELECT count(*) FROM article_tags x JOIN"
+                           "   articles a ON a.id = x.article_id"
+                           "   WHERE x.tag_id = t.id"
+                           "   AND a.status = 'published') AS article_count"
+                           " FROM tags t WHERE ?1 IS NULL OR t.slug = ?1"
+                           " ORDER BY t.name COLLATE NOCASE, t.id"
+                           " LIMIT ?2 OFFSET ?3")),
+        slug, page, limit, total);
 }
 
 json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
                              long long page, int limit, long long *total)
 {
-    sqlite3_stmt *st;
-    if (total) {
-        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users WHERE"
-                                   " disabled = 0 AND (?1 IS NULL"
-                                   " OR slug = ?1)"));
-        if (!st)
-            return NULL;
-        gz_bind_text(st, 1, slug);
-        *total = count_of(st);
-    }
-    st = gz_db_stmt(
-        db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio,"
-                   " (SELECT count(*) FROM articles a WHERE a.author_id = u.id"
-                   "   AND a.status = 'published') AS article_count"
-                   " FROM users u WHERE u.disabled = 0"
-                   " AND (?1 IS NULL OR u.slug = ?1)"
-                   " ORDER BY u.name COLLATE NOCASE, u.id"
-                   " LIMIT ?2 OFFSET ?3"));
-    if (!st)
-        return NULL;
-    gz_bind_text(st, 1, slug);
-    sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
-    return gz_store_all_rows(st);
+    return keyed_page(
+        gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users WHERE"
+                              " disabled = 0 AND (?1 IS NULL OR slug = ?1)")),
+        gz_db_stmt(db, GZ_SQL(
+                           "SELECT u.id, u.slug, u.name, u.bio,"
+                           " (SELECT count(*) FROM articles a"
+                           "   WHERE a.author_id = u.id"
+                           "   AND a.status = 'published') AS article_count"
+                           " FROM users u WHERE u.disabled = 0"
+                           " AND (?1 IS NULL OR u.slug = ?1)"
+                           " ORDER BY u.name COLLATE NOCASE, u.id"
+                           " LIMIT ?2 OFFSET ?3")),
+        slug, page, limit, total);
 }
 
 /* ---- comments, subscribers, media ------------------------------------- */
@@ -517,25 +515,15 @@ json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
 json_t *gz_store_subscriber_rows(struct gz_db *db, const char *status,
                                  long long page, int limit, long long *total)
 {
-    sqlite3_stmt *st;
-    if (total) {
-        st = gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM subscribers"
-                                   " WHERE ?1 IS NULL OR status = ?1"));
-        if (!st)
-            return NULL;
-        gz_bind_text(st, 1, status);
-        *total = count_of(st);
-    }
-    st = gz_db_stmt(
-        db, GZ_SQL("SELECT id, email, name, status, created_at, confirmed_at"
-                   " FROM subscribers WHERE ?1 IS NULL OR status = ?1"
-                   " ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"));
-    if (!st)
-        return NULL;
-    gz_bind_text(st, 1, status);
-    sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
-    return gz_store_all_rows(st);
+    return keyed_page(
+        gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM subscribers"
+                              " WHERE ?1 IS NULL OR status = ?1")),
+        gz_db_stmt(db, GZ_SQL("SELECT id, email, name, status, created_at,"
+                              " confirmed_at FROM subscribers"
+                              " WHERE ?1 IS NULL OR status = ?1"
+                              " ORDER BY created_at DESC, id DESC"
+                              " LIMIT ?2 OFFSET ?3")),
+        status, page, limit, total);
 }
 
 json_t *gz_store_media_row(struct gz_db *db, const char *path)
