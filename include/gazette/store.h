@@ -144,6 +144,21 @@ int gz_store_session_create(struct gz_db *db, long long user_id, int ttl,
 int gz_store_session_get(struct gz_db *db, const char *token,
                          struct gz_session_user *out);
 int gz_store_session_delete(struct gz_db *db, const char *token);
+/*
+ * Trusted devices (sign-in limits, docs/NEWSROOM.md): after a successful
+ * sign-in the browser gets a cookie that names a random device id and
+ * carries a MAC of it and the account's email under a key only the
+ * database holds (table secrets, made on first use; needs a read-write
+ * connection). gz_store_device_cookie writes "<id>.<mac>" (at most 130
+ * bytes with the NUL) into out; gz_store_device_check returns 1 when
+ * value is such a cookie for email (case-insensitive) and copies its id
+ * into id_out (33 bytes). 0 otherwise, also on any error.
+ */
+int gz_store_device_cookie(struct gz_db *db, const char *email,
+                           char out[static 130]);
+int gz_store_device_check(struct gz_db *db, const char *email,
+                          const char *value, char id_out[static 33]);
+
 /* SHA-256 hex of a token (what the database stores). */
 void gz_store_token_hash(const char *token, char out[static 65]);
 

@@ -4,9 +4,17 @@
  *
  * Sessions: a random 256-bit token in an HttpOnly, SameSite=Lax cookie
  * (Secure over TLS or an https base URL); the database keeps only its
- * SHA-256. Sign-in failures are rate-limited per client address and per
- * account, and an unknown email and a wrong password get the same answer
- * in the same time.
+ * SHA-256. An unknown email and a wrong password get the same answer in
+ * the same time.
+ *
+ * Sign-in limits (SECURITY; docs/NEWSROOM.md): online guessing is bounded
+ * without letting anyone lock the real user out. A browser that signed in
+ * to an account before carries a "trusted device" cookie for it (signed
+ * with a key only the database holds); its attempts count against that
+ * device alone (10 in 15 minutes). Every other attempt counts against its
+ * address (20) and against the account's untrusted attempts (5): an
+ * attacker, from any number of addresses, can lock out only untrusted
+ * browsers, never the writer's own.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +28,8 @@
 #define LOGIN_WINDOW 900 /* 15 minutes */
 #define LOGIN_MAX_PER_IP 20
 #define LOGIN_MAX_PER_ACCOUNT 5
+#define LOGIN_MAX_PER_DEVICE 10
+#define DEVICE_TTL (365 * 24 * 3600)
 
 static const char *form_str(struct gz_req *req, const char *name)
 {
@@ -70,20 +80,40 @@ static const char *safe_next(const char *next)
     return "/admin";
 }
 
-static void session_cookie(struct gz_req *req, struct gz_resp *resp,
-                           const char *token)
+/* Cookies are Secure over TLS, or when the site's public address (the
+ * admin's setting or the configured one) is https, as behind a TLS proxy. */
+static int is_secure(struct gz_req *req)
 {
-    /* Secure over TLS, or when the site's public address (the admin's
-     * setting or the configured one) is https, as behind a TLS proxy. */
     json_t *settings = gz_store_settings_load(gz_req_db(req));
     int secure = gz_req_secure(req) ||
                  strncmp(gz_store_base_url(settings, gz_req_base_url(req)),
                          "https://", 8) == 0;
     json_decref(settings);
+    return secure;
+}
+
+static void session_cookie(struct gz_req *req, struct gz_resp *resp,
+                           const char *token)
+{
+    int secure = is_secure(req);
     char cookie[300];
     snprintf(cookie, sizeof cookie,
              "gz_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
              token, SESSION_TTL, secure ? "; Secure" : "");
+    gz_resp_cookie(resp, cookie);
+}
+
+/* The trusted-device cookie for this account (see the file's head). */
+static void device_cookie(struct gz_req *req, struct gz_resp *resp,
+                          const char *email)
+{
+    char value[130], cookie[300];
+    if (gz_store_device_cookie(gz_req_db(req), email, value) != 0)
+        return; /* the sign-in still works; the limits stay the strict ones */
+    snprintf(cookie, sizeof cookie,
+             "gz_device=%s; Path=/admin/login; Max-Age=%d; HttpOnly;"
+             " SameSite=Strict%s",
+             value, DEVICE_TTL, is_secure(req) ? "; Secure" : "");
     gz_resp_cookie(resp, cookie);
 }
 
@@ -204,14 +234,25 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     lower[i] = '\0';
     snprintf(ip_key, sizeof ip_key, "login-ip:%s", gz_req_client(req));
     snprintf(acct_key, sizeof acct_key, "login-acct:%s", lower);
+    struct gz_db *db = gz_req_db(req);
+    char device[33], dev_key[64];
+    int trusted = *email && gz_store_device_check(
+                                db, email, gz_req_cookie(req, "gz_device"),
+                                device);
     /* SECURITY: the attempt is counted before the (slow) password check,
      * so parallel guesses cannot all slip under the limit. A success
      * clears the account's count; the address keeps its own. */
-    int wait = gz_ratelimit_hit(ip_key, LOGIN_MAX_PER_IP, LOGIN_WINDOW);
-    int wait2 = gz_ratelimit_hit(acct_key, LOGIN_MAX_PER_ACCOUNT,
-                                 LOGIN_WINDOW);
-    if (wait2 > wait)
-        wait = wait2;
+    int wait;
+    if (trusted) {
+        snprintf(dev_key, sizeof dev_key, "login-dev:%s", device);
+        wait = gz_ratelimit_hit(dev_key, LOGIN_MAX_PER_DEVICE, LOGIN_WINDOW);
+    } else {
+        wait = gz_ratelimit_hit(ip_key, LOGIN_MAX_PER_IP, LOGIN_WINDOW);
+        int wait2 = gz_ratelimit_hit(acct_key, LOGIN_MAX_PER_ACCOUNT,
+                                     LOGIN_WINDOW);
+        if (wait2 > wait)
+            wait = wait2;
+    }
     if (wait > 0) {
         int rc = login_page(req, resp, 429,
                             "Too many sign-in attempts. Wait a few minutes "
@@ -221,7 +262,6 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     }
     if (!*email || !*password || strlen(password) > 1024)
         return login_page(req, resp, 422, "Enter your email and password.");
-    struct gz_db *db = gz_req_db(req);
     long long id = gz_store_user_verify(db, email, password);
     if (id < 0)
         return 500;
@@ -233,8 +273,11 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     char token[65];
     if (gz_store_session_create(db, id, SESSION_TTL, token) != 0)
         return 500;
-    gz_ratelimit_clear(acct_key);
+    /* A trusted sign-in clears only its device's count: the account's
+     * count of untrusted failures (an attack, maybe) stands. */
+    gz_ratelimit_clear(trusted ? dev_key : acct_key);
     session_cookie(req, resp, token);
+    device_cookie(req, resp, email);
     gz_resp_redirect(resp, 303, safe_next(form_str(req, "next")));
     return 0;
 }

@@ -254,3 +254,90 @@ int gz_store_session_delete(struct gz_db *db, const char *token)
     gz_bind_text(st, 1, hash);
     return gz_db_exec_stmt(db, st);
 }
+
+/* ---- trusted devices ---------------------------------------------------- */
+
+/* The device key, made on first use. 0 or GZ_EDB. */
+static int device_key(struct gz_db *db,
+                      unsigned char key[crypto_auth_KEYBYTES])
+{
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_stmt *st = gz_db_stmt(
+            db, GZ_SQL("SELECT value FROM secrets WHERE name = 'device'"));
+        if (!st)
+            return GZ_EDB;
+        int found = sqlite3_step(st) == SQLITE_ROW &&
+                    sqlite3_column_bytes(st, 0) == crypto_auth_KEYBYTES;
+        if (found)
+            memcpy(key, sqlite3_column_blob(st, 0), crypto_auth_KEYBYTES);
+        sqlite3_reset(st);
+        if (found)
+            return 0;
+        if (pass)
+            break;
+        /* INSERT OR IGNORE: two first sign-ins at once both end up with
+         * the one key that won. */
+        crypto_auth_keygen(key);
+        st = gz_db_stmt(db, GZ_SQL("INSERT OR IGNORE INTO secrets (name,"
+                                   " value, created_at) VALUES ('device', ?1,"
+                                   " unixepoch())"));
+        if (!st)
+            return GZ_EDB;
+        sqlite3_bind_blob(st, 1, key, crypto_auth_KEYBYTES, SQLITE_TRANSIENT);
+        if (gz_db_exec_stmt(db, st) != 0)
+            return GZ_EDB;
+    }
+    return GZ_EDB;
+}
+
+/* The MAC of "device|<id>|<lowercase email>" as hex into mac (65). */
+static int device_mac(struct gz_db *db, const char *id, const char *email,
+                      char mac[65])
+{
+    unsigned char key[crypto_auth_KEYBYTES], tag[crypto_auth_BYTES];
+    if (device_key(db, key) != 0)
+        return GZ_EDB;
+    struct gz_buf msg;
+    gz_buf_init(&msg);
+    gz_buf_printf(&msg, "device|%s|", id);
+    for (const char *p = email; *p; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+        gz_buf_append(&msg, &c, 1);
+    }
+    crypto_auth(tag, (const unsigned char *)gz_buf_cstr(&msg), msg.len, key);
+    gz_buf_free(&msg);
+    sodium_memzero(key, sizeof key);
+    gz_hex(tag, sizeof tag, mac);
+    return 0;
+}
+
+int gz_store_device_cookie(struct gz_db *db, const char *email,
+                           char out[static 130])
+{
+    unsigned char raw[16];
+    char id[33], mac[65];
+    if (gz_random(raw, sizeof raw) != 0)
+        return GZ_EIO;
+    gz_hex(raw, sizeof raw, id);
+    if (device_mac(db, id, email, mac) != 0)
+        return GZ_EDB;
+    snprintf(out, 130, "%s.%s", id, mac);
+    return 0;
+}
+
+int gz_store_device_check(struct gz_db *db, const char *email,
+                          const char *value, char id_out[static 33])
+{
+    char id[33], mac[65];
+    if (!value || strlen(value) != 32 + 1 + 64 || value[32] != '.' ||
+        strspn(value, "0123456789abcdef") != 32)
+        return 0;
+    memcpy(id, value, 32);
+    id[32] = '\0';
+    if (device_mac(db, id, email, mac) != 0)
+        return 0;
+    if (sodium_memcmp(mac, value + 33, 64) != 0)
+        return 0;
+    memcpy(id_out, id, 33);
+    return 1;
+}
