@@ -227,7 +227,10 @@ void gz_initials(const char *name, char out[static 16])
             p += k;
             continue;
         }
-        p += cl;
+        /* SECURITY: one byte, then its continuation bytes: a lead byte
+         * that promises more bytes than the string has (invalid UTF-8)
+         * must not step over the terminating NUL. */
+        p++;
         while (*p && ((unsigned char)*p & 0xc0) == 0x80)
             p++;
     }

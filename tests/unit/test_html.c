@@ -516,6 +516,13 @@ static void test_initials_hostile(void **state)
         gz_initials(inputs[i], out);
         assert_true(strlen(out) <= 8);
     }
+    /* A lead byte promising three more bytes at the end of a word: the
+     * bytes after the NUL (a space and a "Q" here) must never be read,
+     * or "Q" would become a second initial. */
+    static const char tail[] = "ab\xf0\0\0\0 Q";
+    char out[16];
+    gz_initials(tail, out);
+    assert_string_equal(out, "A");
 }
 
 /* ---- excerpts -------------------------------------------------------- */
