@@ -18,6 +18,9 @@
 /* gz_view_error, returning 0 for the handler to return. */
 int api_fail(struct gz_req *req, struct gz_resp *resp, int status,
              const char *msg, const char *field);
+/* The same for the helpers below: answers and returns -1. */
+int api_refuse(struct gz_req *req, struct gz_resp *resp, int status,
+               const char *msg, const char *field);
 /* The absolute base URL; *settings is owned by the caller (decref). */
 const char *api_base(struct gz_req *req, json_t **settings);
 /* page (1-100000, default 1) and limit (1-100, default 15). */

@@ -15,13 +15,28 @@
 #include "gazette/nql.h"
 #include "gazette/store.h"
 
-static const char *const story_keys[] = {
-    "id",           "slug",           "title",        "url",
-    "status",       "excerpt",        "custom_excerpt", "feature_image",
-    "published_at", "updated_at",     "created_at",   "reading_time",
-    "comments_open", "tags",          "primary_tag",  "authors",
-    "primary_author", "comment_count", "html",        "markdown",
-    "snippet_html", NULL};
+static const char *const story_keys[] = {"id",
+                                         "slug",
+                                         "title",
+                                         "url",
+                                         "status",
+                                         "excerpt",
+                                         "custom_excerpt",
+                                         "feature_image",
+                                         "published_at",
+                                         "updated_at",
+                                         "created_at",
+                                         "reading_time",
+                                         "comments_open",
+                                         "tags",
+                                         "primary_tag",
+                                         "authors",
+                                         "primary_author",
+                                         "comment_count",
+                                         "html",
+                                         "markdown",
+                                         "snippet_html",
+                                         NULL};
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -53,11 +68,10 @@ static int parse_order(struct gz_req *req, struct gz_resp *resp,
             return 0;
         }
     }
-    return api_fail(req, resp, 400,
-                    "order is published_at, updated_at, created_at or title,"
-                    " then optionally asc or desc (\"published_at desc\").",
-                    "order"),
-           -1;
+    return api_refuse(req, resp, 400,
+                      "order is published_at, updated_at, created_at or title,"
+                      " then optionally asc or desc (\"published_at desc\").",
+                      "order");
 }
 
 /* The caller's view of statuses: anonymous callers see published
@@ -81,16 +95,14 @@ static int parse_status(struct gz_req *req, struct gz_resp *resp,
         return 0;
     }
     if (!u)
-        return api_fail(req, resp, 401,
-                        "status is for signed-in callers: send a token.",
-                        "status"),
-               -1;
+        return api_refuse(req, resp, 401,
+                          "status is for signed-in callers: send a token.",
+                          "status");
     if (strcmp(v, "draft") && strcmp(v, "scheduled") &&
         strcmp(v, "published") && strcmp(v, "all"))
-        return api_fail(req, resp, 400,
-                        "status is draft, scheduled, published or all.",
-                        "status"),
-               -1;
+        return api_refuse(req, resp, 400,
+                          "status is draft, scheduled, published or all.",
+                          "status");
     f->status = v;
     return 0;
 }
@@ -144,8 +156,8 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
     long long total = 0;
     int bad = 0;
     char err[300];
-    rows = gz_store_story_rows(gz_req_db(req), &f, &total, &bad, err,
-                               sizeof err);
+    rows =
+        gz_store_story_rows(gz_req_db(req), &f, &total, &bad, err, sizeof err);
     if (!rows) {
         if (bad) {
             char msg[340];
@@ -213,8 +225,8 @@ static json_t *story_row(struct gz_req *req, const char *slug, long long id,
     f.with_body = 1;
     int bad;
     char err[100];
-    json_t *rows = gz_store_story_rows(gz_req_db(req), &f, NULL, &bad, err,
-                                       sizeof err);
+    json_t *rows =
+        gz_store_story_rows(gz_req_db(req), &f, NULL, &bad, err, sizeof err);
     json_t *row = json_incref(json_array_get(rows, 0));
     *status = rows ? 404 : 500;
     json_decref(rows);
@@ -257,17 +269,26 @@ int gz_api_article_get(struct gz_req *req, struct gz_resp *resp)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static const char *const write_keys[] = {
-    "title",         "slug",   "excerpt",      "custom_excerpt", "markdown",
-    "tags",          "status", "published_at", "feature_image",
-    "comments_open", "id",     "updated_at",   NULL};
+static const char *const write_keys[] = {"title",
+                                         "slug",
+                                         "excerpt",
+                                         "custom_excerpt",
+                                         "markdown",
+                                         "tags",
+                                         "status",
+                                         "published_at",
+                                         "feature_image",
+                                         "comments_open",
+                                         "id",
+                                         "updated_at",
+                                         NULL};
 
 /* What the body says, over the story's current values (PATCH) or the
  * defaults (POST). Strings point into body or cur. */
 struct story_write {
     struct gz_story_in in;
     struct gz_buf tags;
-    const char *status; /* NULL: unchanged */
+    const char *status;      /* NULL: unchanged */
     const char *excerpt_key; /* "excerpt" or "custom_excerpt", as sent */
     long long publish_at;
 };
@@ -276,9 +297,8 @@ static int read_tags(struct gz_req *req, struct gz_resp *resp, json_t *v,
                      struct gz_buf *out)
 {
     if (!json_is_array(v))
-        return api_fail(req, resp, 422,
-                        "tags must be a list of tag names.", "tags"),
-               -1;
+        return api_refuse(req, resp, 422, "tags must be a list of tag names.",
+                          "tags");
     size_t i;
     json_t *t;
     json_array_foreach(v, i, t)
@@ -287,10 +307,9 @@ static int read_tags(struct gz_req *req, struct gz_resp *resp, json_t *v,
         json_t *name = json_is_object(t) ? json_object_get(t, "name") : t;
         const char *s = json_string_value(name);
         if (!s || strchr(s, ',') || strlen(s) != json_string_length(name))
-            return api_fail(req, resp, 422,
-                            "tags must be names (strings without commas).",
-                            "tags"),
-                   -1;
+            return api_refuse(req, resp, 422,
+                              "tags must be names (strings without commas).",
+                              "tags");
         if (i)
             gz_buf_puts(out, ", ");
         gz_buf_puts(out, s);
@@ -315,13 +334,13 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
     json_t *v;
     if (api_only_keys(req, resp, body, write_keys) != 0)
         return -1;
-#define STR(key, dst)                                                      \
-    do {                                                                   \
-        if (json_object_get(body, key)) {                                  \
-            if (api_str(req, resp, body, key, key, &s) != 0)               \
-                return -1;                                                 \
-            dst = s ? s : "";                                              \
-        }                                                                  \
+#define STR(key, dst)                                                          \
+    do {                                                                       \
+        if (json_object_get(body, key)) {                                      \
+            if (api_str(req, resp, body, key, key, &s) != 0)                   \
+                return -1;                                                     \
+            dst = s ? s : "";                                                  \
+        }                                                                      \
     } while (0)
     STR("title", w->in.title);
     STR("slug", w->in.slug);
@@ -329,8 +348,8 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
     STR("excerpt", w->in.excerpt);
     STR("custom_excerpt", w->in.excerpt);
     w->excerpt_key = json_object_get(body, "custom_excerpt") ? "custom_excerpt"
-                     : json_object_get(body, "excerpt")    ? "excerpt"
-                                                           : NULL;
+                     : json_object_get(body, "excerpt")      ? "excerpt"
+                                                             : NULL;
 #undef STR
     if ((v = json_object_get(body, "tags"))) {
         gz_buf_reset(&w->tags);
@@ -340,10 +359,10 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
     }
     if ((v = json_object_get(body, "comments_open"))) {
         if (!json_is_boolean(v))
-            return api_fail(req, resp, 422, "comments_open must be true or"
-                                            " false.",
-                            "comments_open"),
-                   -1;
+            return api_refuse(req, resp, 422,
+                              "comments_open must be true or"
+                              " false.",
+                              "comments_open");
         w->in.comments_open = json_is_true(v);
     }
     if ((v = json_object_get(body, "feature_image"))) {
@@ -352,30 +371,28 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
             w->in.image_alt = "";
             w->in.image_caption = "";
         } else if (!json_is_object(v)) {
-            return api_fail(req, resp, 422,
-                            "feature_image must be an object {url, alt,"
-                            " caption} or null.",
-                            "feature_image"),
-                   -1;
+            return api_refuse(req, resp, 422,
+                              "feature_image must be an object {url, alt,"
+                              " caption} or null.",
+                              "feature_image");
         } else {
-            static const char *const fi_keys[] = {"url", "alt", "caption",
+            static const char *const fi_keys[] = {"url",   "alt",    "caption",
                                                   "width", "height", NULL};
             if (api_only_keys(req, resp, v, fi_keys) != 0)
                 return -1;
             if (api_str(req, resp, v, "url", "feature_image.url", &s) != 0)
                 return -1;
             if (!s || !*s)
-                return api_fail(req, resp, 422,
-                                "feature_image.url is required: the URL the"
-                                " media upload answered.",
-                                "feature_image.url"),
-                       -1;
+                return api_refuse(req, resp, 422,
+                                  "feature_image.url is required: the URL the"
+                                  " media upload answered.",
+                                  "feature_image.url");
             w->in.image_url = own_path(req, s, base);
             if (api_str(req, resp, v, "alt", "feature_image.alt", &s) != 0)
                 return -1;
             w->in.image_alt = s ? s : "";
-            if (api_str(req, resp, v, "caption", "feature_image.caption",
-                        &s) != 0)
+            if (api_str(req, resp, v, "caption", "feature_image.caption", &s) !=
+                0)
                 return -1;
             w->in.image_caption = s ? s : "";
         }
@@ -384,32 +401,28 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
         return -1;
     if (w->status && strcmp(w->status, "draft") &&
         strcmp(w->status, "published") && strcmp(w->status, "scheduled"))
-        return api_fail(req, resp, 422,
-                        "status is draft, published or scheduled.", "status"),
-               -1;
+        return api_refuse(req, resp, 422,
+                          "status is draft, published or scheduled.", "status");
     if (api_str(req, resp, body, "published_at", "published_at", &s) != 0)
         return -1;
     if (s) {
         if (!w->status || strcmp(w->status, "scheduled") != 0)
-            return api_fail(req, resp, 422,
-                            "published_at is set only with status"
-                            " \"scheduled\" (publishing uses the time it"
-                            " happens).",
-                            "published_at"),
-                   -1;
+            return api_refuse(req, resp, 422,
+                              "published_at is set only with status"
+                              " \"scheduled\" (publishing uses the time it"
+                              " happens).",
+                              "published_at");
         w->publish_at = gz_time_parse_rfc3339(s);
         if (w->publish_at < 0)
-            return api_fail(req, resp, 422,
-                            "published_at must be an RFC 3339 time such as"
-                            " 2026-03-01T09:00:00Z.",
-                            "published_at"),
-                   -1;
+            return api_refuse(req, resp, 422,
+                              "published_at must be an RFC 3339 time such as"
+                              " 2026-03-01T09:00:00Z.",
+                              "published_at");
     }
     if (w->status && strcmp(w->status, "scheduled") == 0 && !s)
-        return api_fail(req, resp, 422,
-                        "A scheduled story needs published_at.",
-                        "published_at"),
-               -1;
+        return api_refuse(req, resp, 422,
+                          "A scheduled story needs published_at.",
+                          "published_at");
     return 0;
 }
 
@@ -439,7 +452,7 @@ static int save(struct gz_req *req, struct gz_resp *resp, long long id,
                       strcmp(w->status, "scheduled") == 0))
         action = strcmp(w->status, "published") == 0   ? GZ_STORY_PUBLISH
                  : strcmp(w->status, "scheduled") == 0 ? GZ_STORY_SCHEDULE
-                                                        : GZ_STORY_UNPUBLISH;
+                                                       : GZ_STORY_UNPUBLISH;
     if (!cur_status && action == GZ_STORY_UNPUBLISH)
         action = GZ_STORY_SAVE; /* a new draft */
     if (author && (action == GZ_STORY_PUBLISH || action == GZ_STORY_SCHEDULE))
@@ -449,16 +462,16 @@ static int save(struct gz_req *req, struct gz_resp *resp, long long id,
                         "status");
     json_t *errors = json_object();
     long long out_id = 0;
-    int rc = gz_store_story_save(gz_req_db(req), id, u->id, &w->in, action,
-                                 w->publish_at, author ? u->id : 0, &out_id,
-                                 errors);
+    int rc =
+        gz_store_story_save(gz_req_db(req), id, u->id, &w->in, action,
+                            w->publish_at, author ? u->id : 0, &out_id, errors);
     if (rc == GZ_EINVAL) {
         const char *field = NULL;
         json_t *msg = NULL;
         /* The first error in a fixed order of fields. */
         static const char *const order[] = {
-            "title",    "slug",          "excerpt",   "markdown", "tags",
-            "image",    "image_alt",     "image_caption", "publish_at", NULL};
+            "title", "slug",      "excerpt",       "markdown",   "tags",
+            "image", "image_alt", "image_caption", "publish_at", NULL};
         for (const char *const *f = order; *f && !field; f++)
             if ((msg = json_object_get(errors, *f)))
                 field = *f;
@@ -534,8 +547,9 @@ int gz_api_article_update(struct gz_req *req, struct gz_resp *resp)
     gz_buf_init(&w.tags);
     if (u->role == GZ_ROLE_AUTHOR &&
         json_integer_value(json_object_get(cur, "author_id")) != u->id) {
-        rc = api_fail(req, resp, 403, "Authors can change only their own"
-                                      " drafts.",
+        rc = api_fail(req, resp, 403,
+                      "Authors can change only their own"
+                      " drafts.",
                       NULL);
         goto out;
     }

@@ -23,27 +23,32 @@ int api_fail(struct gz_req *req, struct gz_resp *resp, int status,
     return 0;
 }
 
+int api_refuse(struct gz_req *req, struct gz_resp *resp, int status,
+               const char *msg, const char *field)
+{
+    gz_view_error(req, resp, status, msg, field);
+    return -1;
+}
+
 const char *api_base(struct gz_req *req, json_t **settings)
 {
     *settings = gz_store_settings_load(gz_req_db(req));
     return gz_store_base_url(*settings, gz_req_base_url(req));
 }
 
-int api_list_params(struct gz_req *req, struct gz_resp *resp,
-                    long long *page, int *limit)
+int api_list_params(struct gz_req *req, struct gz_resp *resp, long long *page,
+                    int *limit)
 {
     long long l;
     if (gz_req_query_int(req, "page", 1, API_MAX_PAGE, 1, page) != 0)
-        return api_fail(req, resp, 400,
-                        "page must be a whole number from 1 to 100000.",
-                        "page"),
-               -1;
+        return api_refuse(req, resp, 400,
+                          "page must be a whole number from 1 to 100000.",
+                          "page");
     if (gz_req_query_int(req, "limit", 1, API_MAX_LIMIT, API_DEFAULT_LIMIT,
                          &l) != 0)
-        return api_fail(req, resp, 400,
-                        "limit must be a whole number from 1 to 100.",
-                        "limit"),
-               -1;
+        return api_refuse(req, resp, 400,
+                          "limit must be a whole number from 1 to 100.",
+                          "limit");
     *limit = (int)l;
     return 0;
 }
@@ -75,8 +80,8 @@ int api_query_text(struct gz_req *req, struct gz_resp *resp, const char *name,
     *out = gz_req_query(req, name, &bad);
     if (bad || (*out && strlen(*out) > max)) {
         char msg[120];
-        snprintf(msg, sizeof msg,
-                 "%s must be UTF-8 text of at most %zu bytes.", name, max);
+        snprintf(msg, sizeof msg, "%s must be UTF-8 text of at most %zu bytes.",
+                 name, max);
         api_fail(req, resp, 400, msg, name);
         return -1;
     }
@@ -103,10 +108,9 @@ int api_include(struct gz_req *req, struct gz_resp *resp, unsigned *inc)
         else if (strcmp(words[i], "comment_count") == 0)
             *inc |= GZ_INC_COMMENT_COUNT;
         else
-            return api_fail(req, resp, 400,
-                            "include takes tags, authors and comment_count.",
-                            "include"),
-                   -1;
+            return api_refuse(req, resp, 400,
+                              "include takes tags, authors and comment_count.",
+                              "include");
     }
     return 0;
 }
@@ -125,8 +129,7 @@ int api_fields(struct gz_req *req, struct gz_resp *resp,
     snprintf(buf, sizeof buf, "%s", v);
     int n = split_commas(buf, words, 40);
     if (n == 0)
-        return api_fail(req, resp, 400, "fields names no field.", "fields"),
-               -1;
+        return api_refuse(req, resp, 400, "fields names no field.", "fields");
     *keep = json_object();
     for (int i = 0; i < n; i++) {
         int ok = 0;
@@ -138,7 +141,7 @@ int api_fields(struct gz_req *req, struct gz_resp *resp,
                      words[i]);
             json_decref(*keep);
             *keep = NULL;
-            return api_fail(req, resp, 400, msg, "fields"), -1;
+            return api_refuse(req, resp, 400, msg, "fields");
         }
         json_object_set_new(*keep, words[i], json_true());
     }
@@ -201,10 +204,10 @@ int api_body(struct gz_req *req, struct gz_resp *resp, const char *wrapper,
     if (!doc) {
         char msg[300];
         snprintf(msg, sizeof msg,
-                 "The body is not valid JSON: %s (line %d, column %d).",
-                 e.text, e.line, e.column);
-        return gz_view_error_code(req, resp, 400, "invalid_json", msg, NULL),
-               -1;
+                 "The body is not valid JSON: %s (line %d, column %d).", e.text,
+                 e.line, e.column);
+        gz_view_error_code(req, resp, 400, "invalid_json", msg, NULL);
+        return -1;
     }
     /* Ghost's shape {"articles": [{...}]} or the bare object. */
     json_t *list = json_object_get(doc, wrapper);
@@ -212,9 +215,8 @@ int api_body(struct gz_req *req, struct gz_resp *resp, const char *wrapper,
         if (json_array_size(list) != 1 ||
             !json_is_object(json_array_get(list, 0))) {
             json_decref(doc);
-            return api_fail(req, resp, 422,
-                            "Send one object in the list.", wrapper),
-                   -1;
+            return api_refuse(req, resp, 422, "Send one object in the list.",
+                              wrapper);
         }
         json_t *one = json_incref(json_array_get(list, 0));
         json_decref(doc);
@@ -222,9 +224,8 @@ int api_body(struct gz_req *req, struct gz_resp *resp, const char *wrapper,
     }
     if (!json_is_object(doc)) {
         json_decref(doc);
-        return api_fail(req, resp, 422, "The body must be a JSON object.",
-                        NULL),
-               -1;
+        return api_refuse(req, resp, 422, "The body must be a JSON object.",
+                          NULL);
     }
     *out = doc;
     return 0;
@@ -240,14 +241,13 @@ int api_str(struct gz_req *req, struct gz_resp *resp, json_t *body,
     if (!json_is_string(v)) {
         char msg[160];
         snprintf(msg, sizeof msg, "%s must be a string.", field);
-        return api_fail(req, resp, 422, msg, field), -1;
+        return api_refuse(req, resp, 422, msg, field);
     }
     *out = json_string_value(v);
     if (strlen(*out) != json_string_length(v)) {
         char msg[160];
-        snprintf(msg, sizeof msg, "%s must not contain NUL characters.",
-                 field);
-        return api_fail(req, resp, 422, msg, field), -1;
+        snprintf(msg, sizeof msg, "%s must not contain NUL characters.", field);
+        return api_refuse(req, resp, 422, msg, field);
     }
     return 0;
 }
@@ -265,7 +265,7 @@ int api_only_keys(struct gz_req *req, struct gz_resp *resp, json_t *body,
         if (!ok) {
             char msg[200];
             snprintf(msg, sizeof msg, "There is no field \"%.60s\" here.", k);
-            return api_fail(req, resp, 422, msg, k), -1;
+            return api_refuse(req, resp, 422, msg, k);
         }
     }
     return 0;

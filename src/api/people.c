@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "api_internal.h"
-#include "gazette/html.h"
 #include "gazette/admin.h"
 #include "gazette/engage.h"
+#include "gazette/html.h"
 #include "gazette/newsroom.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
@@ -26,10 +26,10 @@ typedef json_t *(*rows_fn)(struct gz_db *, const char *, long long, int,
                            long long *);
 typedef json_t *(*res_fn)(json_t *, const char *);
 
-static const char *const tag_keys[] = {"id",  "slug",     "name",
-                                       "description", "url", "feed_url",
-                                       "article_count", NULL};
-static const char *const author_keys[] = {"id",  "slug", "name", "bio",
+static const char *const tag_keys[] = {
+    "id",  "slug",     "name",          "description",
+    "url", "feed_url", "article_count", NULL};
+static const char *const author_keys[] = {"id",  "slug",          "name", "bio",
                                           "url", "article_count", NULL};
 
 static int named_list(struct gz_req *req, struct gz_resp *resp,
@@ -65,8 +65,8 @@ static int named_list(struct gz_req *req, struct gz_resp *resp,
     return rc;
 }
 
-static int named_one(struct gz_req *req, struct gz_resp *resp,
-                     const char *name, rows_fn rows_of, res_fn build)
+static int named_one(struct gz_req *req, struct gz_resp *resp, const char *name,
+                     rows_fn rows_of, res_fn build)
 {
     const char *slug = gz_req_param(req, 0);
     if (!slug || !gz_slug_valid(slug))
@@ -99,21 +99,20 @@ int gz_api_tag_get(struct gz_req *req, struct gz_resp *resp)
 
 int gz_api_authors_list(struct gz_req *req, struct gz_resp *resp)
 {
-    return named_list(req, resp, "authors", gz_store_author_rows,
-                      gz_res_author, author_keys);
+    return named_list(req, resp, "authors", gz_store_author_rows, gz_res_author,
+                      author_keys);
 }
 
 int gz_api_author_get(struct gz_req *req, struct gz_resp *resp)
 {
-    return named_one(req, resp, "authors", gz_store_author_rows,
-                     gz_res_author);
+    return named_one(req, resp, "authors", gz_store_author_rows, gz_res_author);
 }
 
 /* ---- comments --------------------------------------------------------- */
 
 static const char *const comment_keys[] = {
-    "id", "article_id", "parent_id", "name", "body", "html", "created_at",
-    "status", "email", NULL};
+    "id",   "article_id", "parent_id", "name",  "body",
+    "html", "created_at", "status",    "email", NULL};
 static const char *const subscriber_keys[] = {
     "id", "email", "name", "status", "created_at", "confirmed_at", NULL};
 
@@ -148,8 +147,8 @@ static int comment_list(struct gz_req *req, struct gz_resp *resp,
     if (api_list_params(req, resp, &page, &limit) != 0 ||
         api_fields(req, resp, comment_keys, &keep) != 0)
         return 0;
-    json_t *rows = gz_store_comment_rows(gz_req_db(req), article_id, status,
-                                         0, page, limit, &total);
+    json_t *rows = gz_store_comment_rows(gz_req_db(req), article_id, status, 0,
+                                         page, limit, &total);
     if (!rows) {
         json_decref(keep);
         return 500;
@@ -235,15 +234,13 @@ int gz_api_comments_list(struct gz_req *req, struct gz_resp *resp)
     if (strcmp(status, "pending") && strcmp(status, "approved") &&
         strcmp(status, "spam") && strcmp(status, "all"))
         return api_fail(req, resp, 400,
-                        "status is pending, approved, spam or all.",
-                        "status");
+                        "status is pending, approved, spam or all.", "status");
     return comment_list(req, resp, 0,
                         strcmp(status, "all") == 0 ? NULL : status, 1);
 }
 
 /* The one comment of the route, as a moderator sees it. */
-static int send_comment(struct gz_req *req, struct gz_resp *resp,
-                        long long id)
+static int send_comment(struct gz_req *req, struct gz_resp *resp, long long id)
 {
     json_t *rows =
         gz_store_comment_rows(gz_req_db(req), 0, NULL, id, 1, 1, NULL);
@@ -270,7 +267,7 @@ int gz_api_comment_update(struct gz_req *req, struct gz_resp *resp)
         api_str(req, resp, body, "status", "status", &status) != 0)
         goto out;
     /* The moderation actions of the newsroom's queue. */
-    const char *action = !status                            ? NULL
+    const char *action = !status                           ? NULL
                          : strcmp(status, "approved") == 0 ? "approve"
                          : strcmp(status, "spam") == 0     ? "spam"
                          : strcmp(status, "pending") == 0  ? "pending"
@@ -345,8 +342,8 @@ int gz_api_subscribers_list(struct gz_req *req, struct gz_resp *resp)
                         "status");
     }
     json_t *rows = gz_store_subscriber_rows(
-        gz_req_db(req), strcmp(status, "all") == 0 ? NULL : status, page,
-        limit, &total);
+        gz_req_db(req), strcmp(status, "all") == 0 ? NULL : status, page, limit,
+        &total);
     if (!rows) {
         json_decref(keep);
         return 500;

@@ -10,14 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gazette/html.h"
 #include "gazette/engage.h"
+#include "gazette/html.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
 #include "gazette/view.h"
 
-static void human_time(json_t *o, const char *key, json_t *row,
-                       const char *col)
+static void human_time(json_t *o, const char *key, json_t *row, const char *col)
 {
     json_t *t = json_object_get(row, col);
     char human[40] = "";
@@ -36,21 +35,20 @@ static void add_initials(json_t *person)
 json_t *gz_site_story(json_t *row)
 {
     int full = json_object_get(row, "html") != NULL;
-    json_t *s = gz_res_story(row,
-                             GZ_INC_TAGS | GZ_INC_AUTHORS |
-                                 GZ_INC_COMMENT_COUNT |
-                                 (full ? GZ_INC_HTML : 0),
-                             "");
+    json_t *s =
+        gz_res_story(row,
+                     GZ_INC_TAGS | GZ_INC_AUTHORS | GZ_INC_COMMENT_COUNT |
+                         (full ? GZ_INC_HTML : 0),
+                     "");
     human_time(s, "published_human", row, "published_at");
     human_time(s, "updated_human", row, "updated_at");
     json_object_set(s, "card_excerpt", json_object_get(s, "excerpt"));
     /* The standfirst under the headline is only what the writer wrote: an
      * automatic one would repeat the opening paragraph. */
     json_t *custom = json_object_get(s, "custom_excerpt");
-    json_object_set_new(s, "standfirst", json_string(json_is_string(custom)
-                                                         ? json_string_value(
-                                                               custom)
-                                                         : ""));
+    json_object_set_new(
+        s, "standfirst",
+        json_string(json_is_string(custom) ? json_string_value(custom) : ""));
     json_t *author = json_deep_copy(json_object_get(s, "primary_author"));
     add_initials(author);
     json_object_set(author, "bio", json_object_get(row, "author_bio"));
@@ -66,7 +64,7 @@ json_t *gz_site_stories(json_t *rows)
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row)
-    json_array_append_new(list, gz_site_story(row));
+        json_array_append_new(list, gz_site_story(row));
     return list;
 }
 

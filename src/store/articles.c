@@ -155,10 +155,8 @@ json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err)
 json_t *gz_store_nav_tags(struct gz_db *db, int n)
 {
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT t.name, t.slug FROM tags t JOIN article_tags x"
-                   " ON x.tag_id = t.id JOIN articles a ON a.id = x.article_id"
-                   " WHERE a.status = 'published' GROUP BY t.id"
-                   " ORDER BY count(*) DESC, t.name LIMIT ?1"));
+        db, GZ_SQL("SELECT name, slug FROM tags WHERE published_count > 0"
+                   " ORDER BY published_count DESC, name LIMIT ?1"));
     json_t *list = json_array();
     if (!st)
         return list;

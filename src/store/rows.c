@@ -69,8 +69,8 @@ json_t *gz_store_all_rows(sqlite3_stmt *st)
 
 static long long count_of(sqlite3_stmt *st)
 {
-    long long n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-                                                 : 0;
+    long long n =
+        sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
     return n;
 }
@@ -228,13 +228,12 @@ static void compile(struct built *b, const struct gz_nql *n, int allow_status)
         }
         text_cmp(b, "a.status", n);
     } else if (strcmp(k, "id") == 0 || strcmp(k, "published_at") == 0 ||
-               strcmp(k, "updated_at") == 0 ||
-               strcmp(k, "created_at") == 0) {
+               strcmp(k, "updated_at") == 0 || strcmp(k, "created_at") == 0) {
         int is_id = k[0] == 'i';
-        const char *col = is_id               ? "a.id"
-                          : k[0] == 'p'       ? "a.published_at"
-                          : k[0] == 'u'       ? "a.updated_at"
-                                              : "a.created_at";
+        const char *col = is_id         ? "a.id"
+                          : k[0] == 'p' ? "a.published_at"
+                          : k[0] == 'u' ? "a.updated_at"
+                                        : "a.created_at";
         if (n->op == GZ_NQL_IN || n->op == GZ_NQL_NIN) {
             bad_filter(b, "%s takes no [list]", k);
             return;
@@ -372,7 +371,8 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
                     ? (int)f->order
                     : 0;
         gz_buf_puts(&b.sql, order_cols[o]);
-        gz_buf_puts(&b.sql, f->ascending ? " ASC, a.id ASC" : " DESC, a.id DESC");
+        gz_buf_puts(&b.sql,
+                    f->ascending ? " ASC, a.id ASC" : " DESC, a.id DESC");
     }
     gz_buf_puts(&b.sql, " LIMIT ? OFFSET ?");
     bind_int(&b, f->limit);
@@ -413,9 +413,8 @@ out:
 /* A page of rows from `sel` (?1 a text key or NULL, ?2 limit, ?3
  * offset), and into *total (when not NULL) the one number `cnt` (?1)
  * counts. Both statements come from gz_db_stmt; NULL on an error. */
-static json_t *keyed_page(sqlite3_stmt *cnt, sqlite3_stmt *sel,
-                          const char *key, long long page, int limit,
-                          long long *total)
+static json_t *keyed_page(sqlite3_stmt *cnt, sqlite3_stmt *sel, const char *key,
+                          long long page, int limit, long long *total)
 {
     if (!cnt || !sel)
         return NULL;
@@ -435,41 +434,36 @@ json_t *gz_store_tag_rows(struct gz_db *db, const char *slug, long long page,
     return keyed_page(
         gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM tags"
                               " WHERE ?1 IS NULL OR slug = ?1")),
-        gz_db_stmt(db, GZ_SQL(
-                           "SELECT t.id, t.slug, t.name, t.description,"
-                           " (SELECT count(*) FROM article_tags x JOIN"
-                           "   articles a ON a.id = x.article_id"
-                           "   WHERE x.tag_id = t.id"
-                           "   AND a.status = 'published') AS article_count"
-                           " FROM tags t WHERE ?1 IS NULL OR t.slug = ?1"
-                           " ORDER BY t.name COLLATE NOCASE, t.id"
-                           " LIMIT ?2 OFFSET ?3")),
+        gz_db_stmt(db, GZ_SQL("SELECT t.id, t.slug, t.name, t.description,"
+                              " t.published_count AS article_count"
+                              " FROM tags t WHERE ?1 IS NULL OR t.slug = ?1"
+                              " ORDER BY t.name COLLATE NOCASE, t.id"
+                              " LIMIT ?2 OFFSET ?3")),
         slug, page, limit, total);
 }
 
-json_t *gz_store_author_rows(struct gz_db *db, const char *slug,
-                             long long page, int limit, long long *total)
+json_t *gz_store_author_rows(struct gz_db *db, const char *slug, long long page,
+                             int limit, long long *total)
 {
     return keyed_page(
         gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM users WHERE"
                               " disabled = 0 AND (?1 IS NULL OR slug = ?1)")),
-        gz_db_stmt(db, GZ_SQL(
-                           "SELECT u.id, u.slug, u.name, u.bio,"
-                           " (SELECT count(*) FROM articles a"
-                           "   WHERE a.author_id = u.id"
-                           "   AND a.status = 'published') AS article_count"
-                           " FROM users u WHERE u.disabled = 0"
-                           " AND (?1 IS NULL OR u.slug = ?1)"
-                           " ORDER BY u.name COLLATE NOCASE, u.id"
-                           " LIMIT ?2 OFFSET ?3")),
+        gz_db_stmt(db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio,"
+                              " (SELECT count(*) FROM articles a"
+                              "   WHERE a.author_id = u.id"
+                              "   AND a.status = 'published') AS article_count"
+                              " FROM users u WHERE u.disabled = 0"
+                              " AND (?1 IS NULL OR u.slug = ?1)"
+                              " ORDER BY u.name COLLATE NOCASE, u.id"
+                              " LIMIT ?2 OFFSET ?3")),
         slug, page, limit, total);
 }
 
 /* ---- comments, subscribers, media ------------------------------------- */
 
 json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
-                              const char *status, long long id,
-                              long long page, int limit, long long *total)
+                              const char *status, long long id, long long page,
+                              int limit, long long *total)
 {
     sqlite3_stmt *st;
     if (total) {
@@ -485,23 +479,25 @@ json_t *gz_store_comment_rows(struct gz_db *db, long long article_id,
         *total = count_of(st);
     }
     st = article_id
-             ? gz_db_stmt(db, GZ_SQL(
-                   "SELECT c.id, c.article_id, a.slug AS article_slug,"
-                   " c.parent_id, c.name, c.email, c.body, c.status,"
-                   " c.created_at FROM comments c JOIN articles a"
-                   " ON a.id = c.article_id WHERE c.article_id = ?1"
-                   " AND (?2 IS NULL OR c.status = ?2)"
-                   " AND (?3 = 0 OR c.id = ?3)"
-                   " ORDER BY c.created_at, c.id LIMIT ?4 OFFSET ?5"))
-             : gz_db_stmt(db, GZ_SQL(
-                   "SELECT c.id, c.article_id, a.slug AS article_slug,"
-                   " c.parent_id, c.name, c.email, c.body, c.status,"
-                   " c.created_at FROM comments c JOIN articles a"
-                   " ON a.id = c.article_id WHERE ?1 = 0"
-                   " AND (?2 IS NULL OR c.status = ?2)"
-                   " AND (?3 = 0 OR c.id = ?3)"
-                   " ORDER BY c.created_at DESC, c.id DESC"
-                   " LIMIT ?4 OFFSET ?5"));
+             ? gz_db_stmt(
+                   db,
+                   GZ_SQL("SELECT c.id, c.article_id, a.slug AS article_slug,"
+                          " c.parent_id, c.name, c.email, c.body, c.status,"
+                          " c.created_at FROM comments c JOIN articles a"
+                          " ON a.id = c.article_id WHERE c.article_id = ?1"
+                          " AND (?2 IS NULL OR c.status = ?2)"
+                          " AND (?3 = 0 OR c.id = ?3)"
+                          " ORDER BY c.created_at, c.id LIMIT ?4 OFFSET ?5"))
+             : gz_db_stmt(
+                   db,
+                   GZ_SQL("SELECT c.id, c.article_id, a.slug AS article_slug,"
+                          " c.parent_id, c.name, c.email, c.body, c.status,"
+                          " c.created_at FROM comments c JOIN articles a"
+                          " ON a.id = c.article_id WHERE ?1 = 0"
+                          " AND (?2 IS NULL OR c.status = ?2)"
+                          " AND (?3 = 0 OR c.id = ?3)"
+                          " ORDER BY c.created_at DESC, c.id DESC"
+                          " LIMIT ?4 OFFSET ?5"));
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, article_id);

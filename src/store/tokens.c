@@ -90,10 +90,10 @@ int gz_store_api_token_user(struct gz_db *db, const char *token,
 
 void gz_store_api_token_touch(struct gz_db *db, long long token_id)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("UPDATE api_tokens SET last_used_at = unixepoch()"
-                   " WHERE id = ?1 AND (last_used_at IS NULL"
-                   " OR last_used_at < unixepoch() - ?2)"));
+    sqlite3_stmt *st =
+        gz_db_stmt(db, GZ_SQL("UPDATE api_tokens SET last_used_at = unixepoch()"
+                              " WHERE id = ?1 AND (last_used_at IS NULL"
+                              " OR last_used_at < unixepoch() - ?2)"));
     if (!st)
         return;
     sqlite3_bind_int64(st, 1, token_id);
@@ -117,9 +117,8 @@ json_t *gz_store_api_tokens_list(struct gz_db *db)
             "{s:I, s:o, s:o, s:o, s:o, s:I, s:b}", "id",
             (json_int_t)sqlite3_column_int64(st, 0), "name",
             gz_col_json_str(st, 1), "user_email", gz_col_json_str(st, 2),
-            "user_name", gz_col_json_str(st, 3), "role",
-            gz_col_json_str(st, 4), "created_at",
-            (json_int_t)sqlite3_column_int64(st, 5), "revoked",
+            "user_name", gz_col_json_str(st, 3), "role", gz_col_json_str(st, 4),
+            "created_at", (json_int_t)sqlite3_column_int64(st, 5), "revoked",
             sqlite3_column_int(st, 7));
         json_object_set_new(t, "last_used_at",
                             sqlite3_column_type(st, 6) == SQLITE_NULL

@@ -34,8 +34,8 @@ static void fail(struct parser *ps, const char *fmt, ...)
     if (ps->failed)
         return;
     ps->failed = 1;
-    int n = snprintf(ps->err, ps->errlen, "at character %d: ",
-                     (int)(ps->p - ps->s) + 1);
+    int n = snprintf(ps->err, ps->errlen,
+                     "at character %d: ", (int)(ps->p - ps->s) + 1);
     va_list ap;
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < ps->errlen)
@@ -111,8 +111,9 @@ static char *atom(struct parser *ps)
         while (bare_char((unsigned char)*ps->p))
             ps->p++;
         if (ps->p == start) {
-            fail(ps, *ps->p ? "expected a value, found '%c'"
-                            : "expected a value, found the end",
+            fail(ps,
+                 *ps->p ? "expected a value, found '%c'"
+                        : "expected a value, found the end",
                  *ps->p);
             gz_buf_free(&b);
             return NULL;
@@ -153,8 +154,9 @@ static struct gz_nql *comparison(struct parser *ps)
         ps->p++;
     size_t klen = (size_t)(ps->p - start);
     if (klen == 0) {
-        fail(ps, *ps->p ? "expected a key such as tag, found '%c'"
-                        : "expected a key such as tag, found the end",
+        fail(ps,
+             *ps->p ? "expected a key such as tag, found '%c'"
+                    : "expected a key such as tag, found the end",
              *ps->p);
         return NULL;
     }

@@ -84,7 +84,9 @@ json_t *gz_res_story(json_t *row, unsigned include, const char *base)
     const char *custom = str(row, "custom_excerpt");
     char *cut = gz_text_excerpt(str(row, "excerpt_source"), EXCERPT_CHARS);
     json_object_set_new(s, "excerpt",
-                        json_string(*custom ? custom : cut ? cut : ""));
+                        json_string(*custom ? custom
+                                    : cut   ? cut
+                                            : ""));
     free(cut);
     json_object_set_new(s, "custom_excerpt",
                         *custom ? json_string(custom) : json_null());
@@ -98,8 +100,8 @@ json_t *gz_res_story(json_t *row, unsigned include, const char *base)
         int sized = num(row, "image_width") > 0 && num(row, "image_height") > 0;
         json_object_set_new(fi, "width",
                             sized ? size_of(row, "image_width") : json_null());
-        json_object_set_new(fi, "height", sized ? size_of(row, "image_height")
-                                                : json_null());
+        json_object_set_new(fi, "height",
+                            sized ? size_of(row, "image_height") : json_null());
         json_object_set_new(s, "feature_image", fi);
     } else {
         json_object_set_new(s, "feature_image", json_null());
@@ -159,8 +161,7 @@ json_t *gz_res_tag(json_t *row, const char *base)
     json_object_set_new(t, "id", json_integer(num(row, "id")));
     json_object_set_new(t, "slug", json_string(slug));
     json_object_set_new(t, "name", json_string(str(row, "name")));
-    json_object_set_new(t, "description",
-                        json_string(str(row, "description")));
+    json_object_set_new(t, "description", json_string(str(row, "description")));
     json_object_set_new(t, "url", url_of(base, "tags", slug, ""));
     json_object_set_new(t, "feed_url", url_of(base, "tags", slug, "/feed.xml"));
     json_object_set_new(t, "article_count",
@@ -188,10 +189,10 @@ json_t *gz_res_comment(json_t *row, int moderation)
     json_object_set_new(c, "id", json_integer(num(row, "id")));
     json_object_set_new(c, "article_id", json_integer(num(row, "article_id")));
     json_t *parent = json_object_get(row, "parent_id");
-    json_object_set_new(c, "parent_id", json_is_integer(parent)
-                                            ? json_integer(
-                                                  json_integer_value(parent))
-                                            : json_null());
+    json_object_set_new(c, "parent_id",
+                        json_is_integer(parent)
+                            ? json_integer(json_integer_value(parent))
+                            : json_null());
     json_object_set_new(c, "name", json_string(str(row, "name")));
     json_object_set_new(c, "body", json_string(str(row, "body")));
     char *html = gz_comment_html(str(row, "body"));
@@ -201,10 +202,10 @@ json_t *gz_res_comment(json_t *row, int moderation)
     if (moderation) {
         json_object_set_new(c, "status", json_string(str(row, "status")));
         json_t *email = json_object_get(row, "email");
-        json_object_set_new(c, "email", json_is_string(email)
-                                            ? json_string(
-                                                  json_string_value(email))
-                                            : json_null());
+        json_object_set_new(c, "email",
+                            json_is_string(email)
+                                ? json_string(json_string_value(email))
+                                : json_null());
     }
     return c;
 }

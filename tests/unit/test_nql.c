@@ -4,11 +4,11 @@
  * lists, quoting, a space as and) and the errors it gives (with the
  * character position) for malformed text and for inputs over its limits.
  */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +20,8 @@
 /* The tree as text: (a AND b), (a OR b), key op [values]. */
 static void show(const struct gz_nql *n, struct gz_buf *b)
 {
-    static const char *ops[] = {"=", "!=", ">", ">=", "<", "<=", " in ",
-                                " nin "};
+    static const char *ops[] = {
+        "=", "!=", ">", ">=", "<", "<=", " in ", " nin "};
     if (n->kind != GZ_NQL_CMP) {
         gz_buf_puts(b, "(");
         show(n->left, b);
@@ -164,9 +164,8 @@ static void test_uses(void **state)
 {
     struct gz_nql *n;
     char err[100];
-    assert_int_equal(gz_nql_parse("tag:a,(author:b+status:draft)", &n, err,
-                                  sizeof err),
-                     0);
+    assert_int_equal(
+        gz_nql_parse("tag:a,(author:b+status:draft)", &n, err, sizeof err), 0);
     assert_true(gz_nql_uses(n, "status"));
     assert_true(gz_nql_uses(n, "tag"));
     assert_false(gz_nql_uses(n, "slug"));
