@@ -411,6 +411,18 @@ def check_javascript_urls(tree):
     return bad
 
 
+def check_migrations_listed(tree):
+    """Every sql/NNNN_name.sql is named in meson.build's migration list
+    (listed, not globbed, so a build directory sees a new one)."""
+    try:
+        meson = tree.read('meson.build')[0]
+    except OSError:
+        return ['meson.build: not found']
+    return ['%s: not listed in meson.build (migrations_c)' % rel
+            for rel in tree.files('sql', ('.sql',))
+            if "'%s'" % rel.replace(os.sep, '/') not in meson]
+
+
 CHECKS = [
     ('sqlite-outside-store', check_sqlite_outside_store),
     ('mhd-outside-http', check_mhd_outside_http),
@@ -426,6 +438,7 @@ CHECKS = [
     ('event-handlers', check_event_handlers),
     ('style-attributes', check_style_attributes),
     ('javascript-urls', check_javascript_urls),
+    ('migrations-listed', check_migrations_listed),
 ]
 
 
@@ -485,6 +498,10 @@ FIXTURE = {
         '<a href="javascript:alert(1)">x</a>\n',                # js url
 }
 
+FIXTURE['meson.build'] = "input : files('sql/0001_a.sql'),\n"
+FIXTURE['sql/0001_a.sql'] = 'SELECT 1;\n'
+FIXTURE['sql/0002_b.sql'] = 'SELECT 2;\n'
+
 FIXTURE_WANT = {
     'sqlite-outside-store': 2,
     'mhd-outside-http': 2,
@@ -500,6 +517,7 @@ FIXTURE_WANT = {
     'event-handlers': 1,
     'style-attributes': 1,
     'javascript-urls': 1,
+    'migrations-listed': 1,
 }
 
 
