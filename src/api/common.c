@@ -203,8 +203,12 @@ int api_body(struct gz_req *req, struct gz_resp *resp, const char *wrapper,
         json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
     if (!doc) {
         char msg[300];
+        /* jansson names its own flag for \u0000: say it in our words. */
+        const char *why = strstr(e.text, "JSON_ALLOW_NUL")
+                              ? "\\u0000 is not allowed in strings"
+                              : e.text;
         snprintf(msg, sizeof msg,
-                 "The body is not valid JSON: %s (line %d, column %d).", e.text,
+                 "The body is not valid JSON: %s (line %d, column %d).", why,
                  e.line, e.column);
         gz_view_error_code(req, resp, 400, "invalid_json", msg, NULL);
         return -1;

@@ -218,12 +218,12 @@ class ApiCase(NewsroomCase):
                                        r.body[:600])
 
     def expect(self, r, status):
-        """Asserts the status (and JSON for anything but 204); returns
-        the parsed body (None for 204)."""
-        if isinstance(status, (tuple, list, set)):
-            self.assertIn(r.status, status, self.where(r))
-        else:
-            self.assertEqual(r.status, status, self.where(r))
+        """Asserts the status, exactly one (and JSON for anything but
+        204); returns the parsed body (None for 204)."""
+        self.assertIsInstance(status, int, "expect() takes one status: "
+                              "where the outcome is determined, a test "
+                              "names it")
+        self.assertEqual(r.status, status, self.where(r))
         if r.status == 204:
             self.assertEqual(r.body, b"", "a 204 has no body: " +
                              self.where(r))

@@ -42,16 +42,23 @@ class CrossSite(FormCase):
                               headers=dict(FORM, **headers))
                 self.assertEqual(r.status, 403, "%s with %s" % (path,
                                                                 headers))
-        # The same form from this site is not refused for its origin.
+        # The same form from this site is not refused for its origin: the
+        # sign-up goes through (200, the "subscribed" page).
         r = self.post("/subscribe", {"email": "same-site@example.org"},
                       headers=dict(FORM, Origin=self.gz.base))
-        self.assertNotEqual(r.status, 403)
+        self.assertEqual(r.status, 200, r.body[:300])
 
     def test_media(self):
-        for path in ("/media/", "/media/nope.png", "/media/../meson.build",
-                     "/media/%2e%2e/gazette.db", "/media/.upload-x"):
+        # A name the media table does not list is a 404; a path with a dot
+        # segment (decoded or not) is refused by src/http/request.c before
+        # any route sees it: 400.
+        for path, status in (("/media/", 404),
+                             ("/media/nope.png", 404),
+                             ("/media/../meson.build", 400),
+                             ("/media/%2e%2e/gazette.db", 400),
+                             ("/media/.upload-x", 404)):
             r = self.get(path)
-            self.assertIn(r.status, (400, 404), path)
+            self.assertEqual(r.status, status, path)
             self.assertNotIn(b"SQLite format", r.body)
 
 
@@ -74,7 +81,9 @@ class Comments(FormCase):
         r = self.post(self.PATH, {"name": "Json Reader",
                                   "email": "json@example.org",
                                   "body": "Posted as JSON."}, headers=JSON)
-        self.assertIn(r.status, (201, 202), r.body[:300])
+        # SPEC section 4: 202 when held. The demo's policy holds a
+        # first-time commenter, and this one is new.
+        self.assertEqual(r.status, 202, r.body[:300])
         self.assertEqual(r.ctype, "application/json")
         body = r.json()
         self.assertIsInstance(body, dict)
@@ -89,13 +98,13 @@ class Comments(FormCase):
                               ({"name": "Ann", "body": "x",
                                 "email": "not-an-email"}, "email")):
             r = self.post(self.PATH, fields, headers=JSON)
-            self.assertIn(r.status, (400, 422), "%s: %s" % (fields, r.text))
+            self.assertEqual(r.status, 422, "%s: %s" % (fields, r.text))
             self.assertEqual(r.json().get("error", {}).get("field"), field,
                              r.text)
             # Without JS: the story again, the error beside the field, the
             # input kept, never a 500.
             r = self.post(self.PATH, fields)
-            self.assertIn(r.status, (400, 422), fields)
+            self.assertEqual(r.status, 422, fields)
             self.assertEqual(r.ctype, "text/html")
             doc = harness.parse_html(r.text)
             invalid = [e for e in doc.elements
@@ -128,22 +137,23 @@ class Comments(FormCase):
                 break
         self.assertEqual(statuses[-1], 429, "no rate limit: %s" % statuses)
         self.assertGreaterEqual(len(statuses), 3, statuses)
-        # Another reader is not affected.
+        # Another reader is not affected (held: a first-time commenter).
         r = self.post(self.PATH, {"name": "Slow", "body": "x"}, headers=JSON)
-        self.assertIn(r.status, (201, 202))
+        self.assertEqual(r.status, 202, r.body[:300])
 
 
 class Subscribe(FormCase):
 
     def test_subscribe_json_and_form(self):
+        # The site's own JSON answer is a 200 {"ok": true, ...} (the API's
+        # POST /api/v1/subscribers is the one that answers 202); without
+        # JS the answer is the "subscribed" page itself, not a redirect.
         r = self.post("/subscribe", {"email": "new-reader@example.org"},
                       headers=JSON)
-        self.assertTrue(200 <= r.status < 300, r.status)
+        self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(r.ctype, "application/json")
         r = self.post("/subscribe", {"email": "form-reader@example.org"})
-        self.assertIn(r.status, (200, 303), r.body[:300])
-        if r.status == 303:
-            r = self.get(urllib.parse.urlsplit(r.header("Location")).path)
+        self.assertEqual(r.status, 200, r.body[:300])
         self.assertEqual(r.ctype, "text/html")
 
     def test_no_address_enumeration(self):
@@ -162,20 +172,22 @@ class Subscribe(FormCase):
         for email in ("", "no-at-sign", "a@" + "b" * 260 + ".org",
                       "<script>@x.org"):
             r = self.post("/subscribe", {"email": email}, headers=JSON)
-            self.assertIn(r.status, (400, 422), email)
+            self.assertEqual(r.status, 422, email)
             self.assertEqual(r.json().get("error", {}).get("field"), "email")
             self.assertAbsent("<script>", r.text)
 
     def test_tokens(self):
         # A link opened by a mail scanner confirms nothing: GET is a page;
-        # bad tokens are refused politely, never with a 500.
+        # bad tokens are refused politely, never with a 500. A missing or
+        # unknown token is one case for src/site/subscribe.c (token_param:
+        # NULL when missing or malformed): "this link does not work", 404,
+        # for the page (GET) and the action (POST) alike.
         for path in ("/subscribe/confirm?token=bogus", "/subscribe/confirm",
                      "/unsubscribe?token=bogus", "/unsubscribe"):
             r = self.get(path)
-            self.assertLess(r.status, 500, path)
+            self.assertEqual(r.status, 404, path)
             self.assertEqual(r.ctype, "text/html", path)
             r = self.request("POST", path, headers=FORM,
                              body=b"List-Unsubscribe=One-Click",
                              source=new_client_address())
-            self.assertIn(r.status, (400, 404, 410, 422), path)
-            self.assertLess(r.status, 500)
+            self.assertEqual(r.status, 404, path)
