@@ -9,7 +9,13 @@ all suites, which is the line CI reads. Recognised summaries: cmocka's
 A test that exits non-zero without reporting a failure counts as one
 failure; one that exits 77 counts as one skip.
 
-Usage: tests/run_all.py [extra meson test args, e.g. --suite unit]
+--also DIR:SUITE[,SUITE...] (repeatable) also runs those suites in another
+build folder, after the ones of build/, and adds them to the same table
+and total: how .ci/run runs the unit, http and fuzz-replay suites of its
+ASan + UBSan build (build-asan). Their rows are named DIR/test.
+
+Usage: tests/run_all.py [--also DIR:SUITES]... [extra meson test args,
+       e.g. --suite unit]   (the extra args apply to build/ only)
 """
 import json
 import os
@@ -43,19 +49,18 @@ def counts(out):
     return None
 
 
-def main():
-    log = os.path.join(BUILD, "meson-logs", "testlog.json")
+def run_build(build, args, label):
+    """Runs `meson test` in build with args; returns the rows
+    (name, passed, failed, skipped) read from its testlog.json."""
+    log = os.path.join(build, "meson-logs", "testlog.json")
     if os.path.exists(log):
         os.remove(log)
-    cmd = ["meson", "test", "-C", BUILD, "--print-errorlogs"] + sys.argv[1:]
+    cmd = ["meson", "test", "-C", build, "--print-errorlogs"] + args
     rc = subprocess.call(cmd)
-    total = [0, 0, 0]
     if not os.path.exists(log):
-        print("meson test wrote no log (exit %d)" % rc)
-        print("0 passed, 1 failed")
-        return 1
-    print()
-    print("%-34s %8s %8s %8s" % ("suite / test", "passed", "failed", "skipped"))
+        print("meson test in %s wrote no log (exit %d)" % (build, rc))
+        return [((label + "/" if label else "") + "meson test", 0, 1, 0)]
+    rows = []
     with open(log, encoding="utf-8") as f:
         for line in f:
             t = json.loads(line)
@@ -67,11 +72,47 @@ def main():
             p, fl, s = c
             if code not in (0, 77) and fl == 0:
                 fl = 1  # crashed or exited badly after its summary
-            name = t["name"]
-            print("%-34s %8d %8d %8d" % (name[-34:], p, fl, s))
-            total[0] += p
-            total[1] += fl
-            total[2] += s
+            name = (label + "/" if label else "") + t["name"]
+            rows.append((name, p, fl, s))
+    return rows
+
+
+def parse_args(argv):
+    """Splits off the --also DIR:SUITES options; the rest is for meson."""
+    also, rest = [], []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--also" and i + 1 < len(argv):
+            spec, i = argv[i + 1], i + 2
+        elif a.startswith("--also="):
+            spec, i = a[len("--also="):], i + 1
+        else:
+            rest.append(a)
+            i += 1
+            continue
+        d, _, suites = spec.partition(":")
+        build = d if os.path.isabs(d) else os.path.join(ROOT, d)
+        args = []
+        for suite in filter(None, suites.split(",")):
+            args += ["--suite", suite]
+        also.append((build, args, os.path.basename(os.path.normpath(d))))
+    return also, rest
+
+
+def main():
+    also, rest = parse_args(sys.argv[1:])
+    rows = run_build(BUILD, rest, "")
+    for build, args, label in also:
+        rows += run_build(build, args, label)
+    total = [0, 0, 0]
+    print()
+    print("%-34s %8s %8s %8s" % ("suite / test", "passed", "failed", "skipped"))
+    for name, p, fl, s in rows:
+        print("%-34s %8d %8d %8d" % (name[-34:], p, fl, s))
+        total[0] += p
+        total[1] += fl
+        total[2] += s
     line = "%d passed, %d failed" % (total[0], total[1])
     if total[2]:
         line += ", %d skipped" % total[2]

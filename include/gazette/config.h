@@ -30,11 +30,19 @@ struct gz_config {
     int max_connections;
     int per_ip_connections;
     int timeout;        /* seconds a connection may idle */
+    int header_timeout; /* seconds from accept (or the last answer) to a
+                           request's complete headers */
+    int body_timeout;   /* seconds for a body, plus one per body_rate
+                           bytes of its length */
+    long long body_rate;
+    long long max_header_bytes; /* request header fields (431 beyond) */
+    int max_query_params;       /* query parameters (431 beyond) */
     long long max_form_bytes;
     long long max_upload_bytes;
     int max_url_bytes;
     int cache_max_age;  /* Cache-Control max-age of public pages */
     int page_cache;     /* 1: keep rendered pages in memory */
+    long long page_cache_bytes; /* the page cache's bodies at most */
     int gzip;
     char tls_cert[GZ_PATH_MAX];
     char tls_key[GZ_PATH_MAX];

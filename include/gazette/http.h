@@ -72,6 +72,19 @@ struct gz_resp {
     char disposition[160];    /* Content-Disposition, e.g. a download */
     char allow[96];           /* for 405 */
     int retry_after;          /* seconds, for 429/503 */
+    /* Instead of body: the bytes [0, file_size) of the open file file_fd
+     * (when file_open is set), sent by the server straight from the file
+     * (sendfile), so the memory of an answer does not depend on the size
+     * of the file or the number of clients. The server owns the
+     * descriptor from then on and closes it whatever happens (sent, 304,
+     * HEAD, an error status instead). Never kept in the page cache. */
+    int file_open;
+    int file_fd;
+    long long file_size;
+    /* A strong ETag the handler knows (quoted, e.g. from a content hash
+     * in the name), used instead of hashing the body; a file answer has
+     * no body to hash and goes without an ETag unless this is set. */
+    char etag[72];
 };
 
 /* A handler fills resp and returns 0, or returns an HTTP error status
@@ -229,7 +242,9 @@ void gz_static_free(struct gz_static *s);
  * or NULL. Borrowed for the life of s. */
 const char *gz_static_url(const struct gz_static *s, const char *rel);
 /* Fills resp with the file at URL path ("/static/css/site.css" or its
- * fingerprinted name). Returns 0 or 404. */
+ * fingerprinted name): its bytes in memory, or for a file over 256 KiB a
+ * duplicate of its descriptor (resp->file_open). Returns 0, 404, or 503
+ * when no descriptor is left. */
 int gz_static_serve(const struct gz_static *s, const char *path,
                     struct gz_resp *resp);
 

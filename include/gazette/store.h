@@ -48,9 +48,40 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n);
 
 /* Full-text search over published stories: story rows plus snippet_html with
  * matches in <mark>. `q` is free text: it is turned into an FTS5 query of
- * quoted terms, never passed through as FTS5 syntax. */
+ * quoted terms, never passed through as FTS5 syntax; words of one or two
+ * characters are exact, longer ones prefixes. NULL on a database error or
+ * when the search is refused (gz_store_search_bounded says which). */
 json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
                         int limit, long long *total);
+
+/* Why a bounded search gave no rows (gz_store_search_bounded's *why, and
+ * *bad of gz_store_story_rows with q); docs/DECISIONS.md has the rules. */
+enum gz_search_refusal {
+    GZ_SEARCH_TOO_BROAD = 2, /* over its work budget: the reader should
+                                add words (503) */
+    GZ_SEARCH_BUSY = 3,      /* as many searches as allowed are running:
+                                try again in a second (503, Retry-After) */
+};
+/* The search behind gz_store_search, telling why it returned NULL: *why
+ * is GZ_SEARCH_TOO_BROAD, GZ_SEARCH_BUSY, or 0 for a database error. At
+ * most max(1, cores / 2) searches run at once; each has a budget of
+ * SQLite steps and CPU time; snippets come from the title, the excerpt and
+ * the first 16,384 characters of the body. Thread-safe (the limit is
+ * process-wide). */
+json_t *gz_store_search_bounded(struct gz_db *db, const char *q,
+                                long long page, int limit, long long *total,
+                                int *why);
+/* Changes the bounds of every later search: searches at once, VM steps
+ * and CPU milliseconds each; 0 keeps (or restores) the default. */
+void gz_store_search_set_limits(int max_running, long long max_steps,
+                                int max_cpu_ms);
+/* A slot among the searches running at once: its number (> 0), or 0
+ * when none is free. A slot released after searches were turned away
+ * while it was held rests as long as it was held before it can be taken
+ * again. Searches take one themselves; these are for tests that hold
+ * one. Thread-safe. */
+int gz_store_search_acquire(void);
+void gz_store_search_release(int slot);
 
 /* Every published story, tag and author with their last change, for the
  * sitemap: {"articles": [{loc, lastmod}], "tags": [...], "authors": [...]}. */
@@ -224,7 +255,9 @@ struct gz_story_filter {
  * slug}], comment_count} (+ html, markdown; + snippet_html when ranked).
  * *total (may be NULL) gets the count of matches. A filter using an
  * unknown key, an operator a key does not take or a bad date returns
- * NULL with *bad = 1 and the problem in err.
+ * NULL with *bad = 1 and the problem in err. With q the search is
+ * bounded as gz_store_search_bounded's: NULL with *bad =
+ * GZ_SEARCH_TOO_BROAD or GZ_SEARCH_BUSY when it is refused.
  */
 json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
                             long long *total, int *bad, char *err,

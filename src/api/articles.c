@@ -159,7 +159,17 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
     rows =
         gz_store_story_rows(gz_req_db(req), &f, &total, &bad, err, sizeof err);
     if (!rows) {
-        if (bad) {
+        if (bad == GZ_SEARCH_BUSY) {
+            /* docs/DECISIONS.md, "Search has bounded work" */
+            api_fail(req, resp, 503,
+                     "q: many searches are running right now: try again "
+                     "in a second.",
+                     "q");
+            resp->retry_after = 1;
+        } else if (bad == GZ_SEARCH_TOO_BROAD) {
+            api_fail(req, resp, 503,
+                     "q: the search matches too much to rank: add words.", "q");
+        } else if (bad) {
             char msg[340];
             snprintf(msg, sizeof msg, "filter: %s", err);
             api_fail(req, resp, 400, msg, "filter");

@@ -1,44 +1,245 @@
 /*
  * cache.c - the page cache: finished answers (plain and gzip bodies with
  * their ETag) of cacheable GET/HEAD routes, in a fixed table of
- * CACHE_SLOTS slots keyed by the request target plus JSON-or-HTML. An
- * entry is valid for one content version (store.h); a newer version makes
- * it a miss, and the next render replaces it. request.c decides what may
- * be looked up and kept (anonymous requests only); this file only keeps.
+ * CACHE_SLOTS slots keyed by the canonical form of the request (its
+ * decoded path, its known parameters sorted and re-encoded, and JSON or
+ * HTML), holding at most a byte budget of bodies. An entry is valid for
+ * one content version (store.h); a newer version makes it a miss, and the
+ * next render replaces it. request.c decides what may be looked up and
+ * kept (anonymous requests only); this file knows which parameters each
+ * cacheable route reads, makes the key and keeps.
+ *
+ * SECURITY: only a canonical request has a key. A target with parameters
+ * its route does not read, a parameter twice, or a value in a spelling
+ * that means the same as another (page=02) is answered and not kept, so a
+ * client cannot fill the cache with copies of one large page; and the
+ * slot of a key comes from a keyed hash, so nobody can aim many keys at
+ * the slot of a popular page.
  *
  * Threads: one mutex guards the table. A hit takes references to the
  * bodies under the lock and builds its MHD response outside it, so MHD can
- * send one body on many connections at once.
+ * send one body on many connections at once. The gauges are atomics.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gazette/html.h"
 #include "internal.h"
 
 #define CACHE_SLOTS 1024
+#define DEFAULT_MAX_BYTES (64LL << 20)
 
 struct cache_entry {
     char *key;
     long long version;
+    size_t bytes; /* key and bodies */
     struct gz_http_answer a;
 };
 
 struct gz_page_cache {
     pthread_mutex_t lock;
+    long long max_bytes;
+    long long bytes;
+    unsigned hand; /* the next slot to empty when room is needed */
+    unsigned char hash_key[crypto_shorthash_KEYBYTES];
     struct cache_entry slots[CACHE_SLOTS];
 };
 
-static unsigned long hash_str(const char *s)
+/* The whole process's cache, for /metrics (there is one cache). */
+static atomic_llong gauge_entries, gauge_bytes;
+
+/* ---- canonical keys ------------------------------------------------------ */
+
+/* How a parameter's value must be spelled to be canonical. */
+enum value_kind {
+    V_NUMBER = 1, /* a whole number 1..999999 without leading zeros */
+    V_TEXT,       /* any text (valid UTF-8) */
+    V_NOTICE,     /* "held" or "posted" (the article's comment notice) */
+};
+
+struct param_rule {
+    const char *name;
+    enum value_kind kind;
+};
+
+/* The parameters each cacheable route reads (docs/API.md, src/site and
+ * src/api), sorted by name: the key lists them in this order. A cacheable
+ * route not listed takes none. NOTE: a parameter a handler starts to read
+ * must be added here, or requests with it are never kept (which is safe:
+ * slower, never wrong). */
+#define MAX_PARAMS 10
+static const struct {
+    const char *pattern;
+    struct param_rule params[MAX_PARAMS];
+} route_params[] = {
+    {"/", {{"page", V_NUMBER}}},
+    {"/api/v1/articles",
+     {{"author", V_TEXT},
+      {"fields", V_TEXT},
+      {"filter", V_TEXT},
+      {"include", V_TEXT},
+      {"limit", V_NUMBER},
+      {"order", V_TEXT},
+      {"page", V_NUMBER},
+      {"q", V_TEXT},
+      {"tag", V_TEXT}}},
+    {"/api/v1/articles/:slug", {{"fields", V_TEXT}}},
+    {"/api/v1/articles/:slug/comments",
+     {{"fields", V_TEXT}, {"limit", V_NUMBER}, {"page", V_NUMBER}}},
+    {"/api/v1/authors",
+     {{"fields", V_TEXT}, {"limit", V_NUMBER}, {"page", V_NUMBER}}},
+    {"/api/v1/search",
+     {{"author", V_TEXT},
+      {"fields", V_TEXT},
+      {"filter", V_TEXT},
+      {"include", V_TEXT},
+      {"limit", V_NUMBER},
+      {"order", V_TEXT},
+      {"page", V_NUMBER},
+      {"q", V_TEXT},
+      {"tag", V_TEXT}}},
+    {"/api/v1/tags",
+     {{"fields", V_TEXT}, {"limit", V_NUMBER}, {"page", V_NUMBER}}},
+    {"/articles/:slug", {{"comment", V_NOTICE}}},
+    {"/authors/:slug", {{"page", V_NUMBER}}},
+    {"/search", {{"page", V_NUMBER}, {"q", V_TEXT}}},
+    {"/tags/:slug", {{"page", V_NUMBER}}},
+};
+
+struct key_scan {
+    const struct param_rule *rules;
+    int seen[MAX_PARAMS];
+    int bad; /* an unknown parameter, or one twice */
+};
+
+static enum MHD_Result scan_param(void *cls, enum MHD_ValueKind kind,
+                                  const char *key, const char *value)
 {
-    unsigned long h = 5381;
-    while (*s)
-        h = h * 33 + (unsigned char)*s++;
-    return h;
+    struct key_scan *k = cls;
+    char name[32];
+    size_t n = strlen(key);
+    if (n >= sizeof name) {
+        k->bad = 1;
+        return MHD_NO;
+    }
+    memcpy(name, key, n + 1);
+    long dn = gz_url_decode(name, n, 1);
+    int found = 0;
+    for (int i = 0;
+         dn >= 0 && i < MAX_PARAMS && k->rules && k->rules[i].name && !found;
+         i++) {
+        if ((size_t)dn == strlen(k->rules[i].name) &&
+            memcmp(name, k->rules[i].name, (size_t)dn) == 0) {
+            found = 1;
+            k->seen[i]++;
+            if (k->seen[i] > 1)
+                k->bad = 1;
+        }
+    }
+    if (!found)
+        k->bad = 1;
+    return k->bad ? MHD_NO : MHD_YES;
 }
 
-static void entry_clear(struct cache_entry *e)
+static int canonical_value(enum value_kind kind, const char *v)
 {
+    size_t n = strlen(v);
+    switch (kind) {
+    case V_NUMBER:
+        return n >= 1 && n <= 6 && v[0] >= '1' && v[0] <= '9' &&
+               strspn(v, "0123456789") == n;
+    case V_NOTICE:
+        return strcmp(v, "held") == 0 || strcmp(v, "posted") == 0;
+    case V_TEXT:
+        return 1;
+    }
+    return 0;
+}
+
+/* Appends s percent-encoded (all but unreserved characters, and '/' when
+ * keep_slash) to out at *o; 0, or -1 when it does not fit. */
+static int put_encoded(char *out, size_t len, size_t *o, const char *s,
+                       int keep_slash)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~", *p) ||
+                    (keep_slash && *p == '/');
+        if (*o + (plain ? 1 : 3) >= len)
+            return -1;
+        if (plain) {
+            out[(*o)++] = (char)*p;
+        } else {
+            out[(*o)++] = '%';
+            out[(*o)++] = hex[*p >> 4];
+            out[(*o)++] = hex[*p & 15];
+        }
+    }
+    out[*o] = '\0';
+    return 0;
+}
+
+static int put_raw(char *out, size_t len, size_t *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (*o + n >= len)
+        return -1;
+    memcpy(out + *o, s, n + 1);
+    *o += n;
+    return 0;
+}
+
+int gz_http_cache_key(struct gz_req *req, char *key, size_t keylen)
+{
+    struct key_scan k = {0};
+    for (size_t i = 0; i < sizeof route_params / sizeof route_params[0]; i++)
+        if (req->route &&
+            strcmp(route_params[i].pattern, req->route->pattern) == 0)
+            k.rules = route_params[i].params;
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, scan_param, &k);
+    if (k.bad)
+        return 0;
+    size_t o = 0;
+    if (put_raw(key, keylen, &o, gz_req_wants_json(req) ? "j " : "h ") ||
+        put_encoded(key, keylen, &o, req->path, 1))
+        return 0;
+    int first = 1;
+    for (int i = 0; k.rules && i < MAX_PARAMS && k.rules[i].name; i++) {
+        if (!k.seen[i])
+            continue;
+        int bad = 0;
+        const char *v = gz_req_query(req, k.rules[i].name, &bad);
+        if (bad || !v || !canonical_value(k.rules[i].kind, v))
+            return 0;
+        if (put_raw(key, keylen, &o, first ? "?" : "&") ||
+            put_raw(key, keylen, &o, k.rules[i].name) ||
+            put_raw(key, keylen, &o, "=") || put_encoded(key, keylen, &o, v, 0))
+            return 0;
+        first = 0;
+    }
+    return 1;
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+static unsigned slot_of(const struct gz_page_cache *c, const char *key)
+{
+    uint64_t h;
+    crypto_shorthash((unsigned char *)&h, (const unsigned char *)key,
+                     strlen(key), c->hash_key);
+    return (unsigned)(h % CACHE_SLOTS);
+}
+
+/* Empties e (the lock held). */
+static void entry_clear(struct gz_page_cache *c, struct cache_entry *e)
+{
+    if (e->key) {
+        c->bytes -= (long long)e->bytes;
+        atomic_fetch_sub(&gauge_entries, 1);
+        atomic_fetch_sub(&gauge_bytes, (long long)e->bytes);
+    }
     free(e->key);
     gz_http_blob_unref(e->a.plain);
     gz_http_blob_unref(e->a.gzip);
@@ -48,9 +249,21 @@ static void entry_clear(struct cache_entry *e)
 struct gz_page_cache *gz_http_cache_new(void)
 {
     struct gz_page_cache *c = calloc(1, sizeof *c);
-    if (c)
-        pthread_mutex_init(&c->lock, NULL);
+    if (!c)
+        return NULL;
+    pthread_mutex_init(&c->lock, NULL);
+    c->max_bytes = DEFAULT_MAX_BYTES;
+    crypto_shorthash_keygen(c->hash_key);
     return c;
+}
+
+void gz_http_cache_set_limit(struct gz_page_cache *c, long long max_bytes)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->max_bytes = max_bytes;
+    pthread_mutex_unlock(&c->lock);
 }
 
 void gz_http_cache_free(struct gz_page_cache *c)
@@ -58,7 +271,7 @@ void gz_http_cache_free(struct gz_page_cache *c)
     if (!c)
         return;
     for (int i = 0; i < CACHE_SLOTS; i++)
-        entry_clear(&c->slots[i]);
+        entry_clear(c, &c->slots[i]);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
@@ -66,12 +279,34 @@ void gz_http_cache_free(struct gz_page_cache *c)
 void gz_http_cache_put(struct gz_page_cache *c, const char *key,
                        long long version, const struct gz_http_answer *a)
 {
-    struct cache_entry *e = &c->slots[hash_str(key) % CACHE_SLOTS];
+    size_t bytes = strlen(key) + 1 + (a->plain ? a->plain->len : 0) +
+                   (a->gzip ? a->gzip->len : 0);
+    char *k = strdup(key);
     pthread_mutex_lock(&c->lock);
-    entry_clear(e);
-    e->key = strdup(key);
+    if (!k || (long long)bytes > c->max_bytes / 8) {
+        /* One answer may not take more than an eighth of the budget. */
+        pthread_mutex_unlock(&c->lock);
+        free(k);
+        gz_http_blob_unref(a->plain);
+        gz_http_blob_unref(a->gzip);
+        return;
+    }
+    struct cache_entry *e = &c->slots[slot_of(c, key)];
+    entry_clear(c, e);
+    /* Room: empty slots in turn (the hand goes round the table, so the
+     * entries longest unreplaced go first) until the answer fits. */
+    for (int i = 0;
+         i < CACHE_SLOTS && c->bytes + (long long)bytes > c->max_bytes; i++) {
+        entry_clear(c, &c->slots[c->hand]);
+        c->hand = (c->hand + 1) % CACHE_SLOTS;
+    }
+    e->key = k;
     e->version = version;
+    e->bytes = bytes;
     e->a = *a; /* the cache takes the caller's references */
+    c->bytes += (long long)bytes;
+    atomic_fetch_add(&gauge_entries, 1);
+    atomic_fetch_add(&gauge_bytes, (long long)bytes);
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -79,8 +314,8 @@ int gz_http_cache_serve(struct gz_req *req, const char *key, long long version,
                         enum MHD_Result *ret)
 {
     struct gz_page_cache *c = req->app->cache;
-    struct cache_entry *e = &c->slots[hash_str(key) % CACHE_SLOTS];
     pthread_mutex_lock(&c->lock);
+    struct cache_entry *e = &c->slots[slot_of(c, key)];
     if (!e->key || e->version != version || strcmp(e->key, key) != 0) {
         pthread_mutex_unlock(&c->lock);
         return 0;
@@ -97,4 +332,10 @@ int gz_http_cache_serve(struct gz_req *req, const char *key, long long version,
     req->cache_hit = 1;
     gz_http_metrics_cache_hit();
     return 1;
+}
+
+void gz_http_cache_gauges(long long *entries, long long *bytes)
+{
+    *entries = atomic_load(&gauge_entries);
+    *bytes = atomic_load(&gauge_bytes);
 }

@@ -49,6 +49,7 @@ enum gz_http_cors {
 struct gz_req {
     struct gz_app *app;
     struct MHD_Connection *conn;
+    int fd; /* the connection's socket (server.c's table), or -1 */
     char id[20];
     struct timespec start;
     char *uri;     /* raw request target, as sent */
@@ -58,10 +59,12 @@ struct gz_req {
     unsigned method;
     const char *method_name;
     const struct gz_route *route;
-    unsigned allowed; /* methods the path accepts (the 405's Allow) */
-    int api;          /* the path is under /api/ */
-    int phase;        /* 0: first call seen, 1: body phase */
-    int early_status; /* error decided before the body was read */
+    unsigned allowed;        /* methods the path accepts (the 405's Allow) */
+    int api;                 /* the path is under /api/ */
+    int phase;               /* 0: first call seen, 1: body phase */
+    int early_status;        /* error decided before the body was read */
+    int must_close;          /* the connection closes after this answer */
+    char early_message[160]; /* what early_status says, or "" */
     long long body_limit;
     long long body_seen;
     struct gz_buf body; /* JSON bodies */
@@ -134,15 +137,29 @@ void gz_http_error(struct gz_req *req, struct gz_resp *resp, int status,
 
 /* ---- the page cache (cache.c) -------------------------------------------- */
 
+/* A cache of 64 MiB of bodies; set_limit changes that (server.c, from
+ * server.page_cache_bytes). */
 struct gz_page_cache *gz_http_cache_new(void);
+void gz_http_cache_set_limit(struct gz_page_cache *c, long long max_bytes);
 void gz_http_cache_free(struct gz_page_cache *c);
 /* Serves the entry of key when it is of this version: 1 (and *ret), or 0
  * when there is none. Counts the hit. */
 int gz_http_cache_serve(struct gz_req *req, const char *key, long long version,
                         enum MHD_Result *ret);
-/* Keeps a under key; the cache takes the caller's references of a. */
+/* Keeps a under key; the cache takes the caller's references of a. It
+ * keeps at most max_bytes of bodies: older entries make room, and an
+ * answer larger than an eighth of it is not kept (its references are
+ * dropped). */
 void gz_http_cache_put(struct gz_page_cache *c, const char *key,
                        long long version, const struct gz_http_answer *a);
+/* The cache key of req (a cacheable route, headers in) into key: 1 when
+ * the target is canonical for its route (known parameters, each once,
+ * with canonical values; any order), 0 when the answer must not be kept.
+ * The key is the decoded path and the parameters sorted by name and
+ * re-encoded, so one meaning has one entry whatever the spelling. */
+int gz_http_cache_key(struct gz_req *req, char *key, size_t keylen);
+/* Entries and bytes (keys and bodies) the page cache holds now. */
+void gz_http_cache_gauges(long long *entries, long long *bytes);
 
 /* ---- who is asking (guard.c) --------------------------------------------- */
 
@@ -194,6 +211,27 @@ struct gz_db *gz_http_thread_db_current(int write);
 /* Closes every connection the pool opened (after the daemon stopped). */
 void gz_http_dbpool_close_all(void);
 
+/* ---- connections: limits and deadlines (server.c) ------------------------ */
+
+/* What a connection is doing, for its deadline (docs/ARCHITECTURE.md,
+ * "Limits and deadlines"). */
+enum gz_http_conn_phase {
+    GZ_CONN_WAIT = 0, /* waiting for a request's headers: header_timeout */
+    GZ_CONN_BODY,     /* receiving a body: body_timeout + length/body_rate */
+    GZ_CONN_ANSWER,   /* ours to answer: no deadline of ours */
+};
+
+/* From request.c, on the worker serving req (each takes the table's lock
+ * briefly). begin: req is the connection's request in progress (so that a
+ * connection closed without MHD's completion still frees it); phase: the
+ * request enters phase, body_bytes sizing a body's deadline; end: the
+ * request is done, the connection waits for the next one's headers (from
+ * now). */
+void gz_http_conn_begin(struct gz_req *req);
+void gz_http_conn_phase(struct gz_req *req, enum gz_http_conn_phase phase,
+                        long long body_bytes);
+void gz_http_conn_end(struct gz_req *req);
+
 /* ---- the MHD callbacks (request.c), for server.c ------------------------- */
 
 void gz_http_request_ids_init(void);
@@ -205,5 +243,8 @@ enum MHD_Result gz_http_on_request(void *cls, struct MHD_Connection *conn,
                                    size_t *upload_data_size, void **req_cls);
 void gz_http_on_completed(void *cls, struct MHD_Connection *conn,
                           void **req_cls, enum MHD_RequestTerminationCode toe);
+/* Frees a request whose connection closed without MHD reporting its
+ * completion (server.c, from the connection-closed notification). */
+void gz_http_request_abandoned(struct gz_req *req);
 
 #endif

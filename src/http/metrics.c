@@ -136,6 +136,17 @@ int gz_metrics_render(struct gz_buf *out)
                   "# TYPE gazette_page_cache_misses_total counter\n"
                   "gazette_page_cache_misses_total %llu\n",
                   atomic_load(&m_cache_hits), atomic_load(&m_cache_misses));
+    long long cache_entries, cache_bytes;
+    gz_http_cache_gauges(&cache_entries, &cache_bytes);
+    gz_buf_printf(out,
+                  "# HELP gazette_page_cache_entries Answers the page cache"
+                  " holds.\n# TYPE gazette_page_cache_entries gauge\n"
+                  "gazette_page_cache_entries %lld\n"
+                  "# HELP gazette_page_cache_bytes Bytes of keys and bodies"
+                  " the page cache holds.\n"
+                  "# TYPE gazette_page_cache_bytes gauge\n"
+                  "gazette_page_cache_bytes %lld\n",
+                  cache_entries, cache_bytes);
     gz_buf_printf(out,
                   "# HELP gazette_http_requests_in_flight Requests begun and"
                   " not yet answered.\n"

@@ -11,13 +11,22 @@
  * MHD is told not to decode the URL (gz_http_on_unescape): the path is
  * decoded here and judged after decoding, the query per value on demand.
  *
+ * Limits decided before any handler (docs/ARCHITECTURE.md, "Limits and
+ * deadlines"): too many query parameters (431, judged in gz_http_on_uri
+ * before MHD splits them) or a target too long (414), header fields too
+ * large (431), and a body whose framing is ambiguous (400 or 501, and the
+ * connection closed). Each phase change is told to server.c, which holds
+ * the connection's deadline.
+ *
  * Threads: a request belongs to the worker thread serving its connection;
- * only the id counter and metrics are shared (atomics).
+ * only the id counter and metrics are shared (atomics), and server.c's
+ * table of connections (its lock).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gazette/html.h"
 #include "gazette/store.h"
@@ -213,6 +222,10 @@ static enum MHD_Result on_post_field(void *cls, enum MHD_ValueKind kind,
                                      size_t size)
 {
     struct gz_req *req = cls;
+    /* A part without a name (no name= in its Content-Disposition) is no
+     * field: dropped, file or not (MHD passes a NULL key). */
+    if (!key)
+        return MHD_YES;
     if (filename && req->route && (req->route->flags & GZ_R_UPLOAD))
         return gz_http_upload_data(req, key, filename, data, off, size);
     if (filename)
@@ -290,8 +303,24 @@ static enum MHD_Result answer(struct gz_req *req)
     const char *cache_key = NULL;
     long long version = 0, changed_at = 0;
 
+    gz_http_conn_phase(req, GZ_CONN_ANSWER, 0);
+    if (req->must_close) {
+        /* SECURITY: MHD keeps a connection open unless the request says
+         * "Connection: close" (it reads the request's headers, all of
+         * them, when it decides); adding one is how an answer closes it,
+         * so bytes after a refused request are never read as another. */
+        MHD_set_connection_value(req->conn, MHD_HEADER_KIND, "Connection",
+                                 "close");
+    }
     if (req->early_status) {
-        gz_http_error(req, &resp, req->early_status, NULL);
+        /* NOTE: the view's error table has no 431 or 501 (it would answer
+         * a 500): they are rendered as the 400 they are a kind of, with
+         * their own message, and sent with their own status. */
+        int st = req->early_status;
+        int shown = st == 431 || st == 501 ? 400 : st;
+        gz_http_error(req, &resp, shown,
+                      req->early_message[0] ? req->early_message : NULL);
+        resp.status = st;
         goto send;
     }
     if (req->preflight) {
@@ -302,15 +331,17 @@ static enum MHD_Result answer(struct gz_req *req)
     /* The page cache: GET/HEAD of cacheable routes, without credentials
      * (SECURITY: an API caller's token or session may see drafts). */
     if ((r->flags & GZ_R_CACHEABLE) && req->app->cache &&
-        req->auth == GZ_AUTH_NONE && strlen(req->uri) < 1000) {
+        req->auth == GZ_AUTH_NONE) {
         struct gz_db *db = gz_req_db(req);
         if (db && gz_store_content_version(db, &version, &changed_at) == 0) {
-            /* JSON and HTML of one URL are two entries. */
-            snprintf(key, sizeof key, "%s|%c", req->uri,
-                     gz_req_wants_json(req) ? 'j' : 'h');
-            cache_key = key;
-            if (gz_http_cache_serve(req, key, version, &ret))
-                return ret;
+            /* Only a canonical target has a key (cache.c): junk or repeated
+             * parameters are answered, never kept, so clients cannot fill
+             * the cache with copies of one page. */
+            if (gz_http_cache_key(req, key, sizeof key)) {
+                cache_key = key;
+                if (gz_http_cache_serve(req, key, version, &ret))
+                    return ret;
+            }
             gz_http_metrics_cache_miss();
         }
     }
@@ -351,6 +382,49 @@ static enum MHD_Result answer_early(struct gz_req *req, int status, int path_ok)
     return answer(req);
 }
 
+/* What the header fields say about the framing of the body, and their
+ * size, gathered in one pass. */
+struct header_scan {
+    size_t bytes;        /* names, values and the ": " and CRLF of each */
+    int content_length;  /* Content-Length fields */
+    int transfer_coding; /* Transfer-Encoding fields */
+    int chunked;         /* the one Transfer-Encoding is exactly chunked */
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value)
+{
+    struct header_scan *h = cls;
+    h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        h->content_length++;
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        h->transfer_coding++;
+        h->chunked = value && strcasecmp(value, "chunked") == 0;
+    }
+    return MHD_YES;
+}
+
+/* SECURITY: the framing of the body must mean one thing to every reader,
+ * or a proxy in front and Gazette disagree on where a request ends and
+ * the rest runs as a second request (request smuggling). MHD reads the
+ * first Content-Length and ignores the others, and lets Transfer-Encoding
+ * win over Content-Length. Refused here, and the connection closed after
+ * the answer (RFC 9112 6.1, 6.3): two Content-Length fields, or
+ * Transfer-Encoding with Content-Length, or twice, or in HTTP/1.0: 400;
+ * a transfer coding other than chunked: 501. 0 when the framing is sound. */
+static int framing_status(const struct header_scan *h, const char *version)
+{
+    if (h->content_length > 1)
+        return 400;
+    if (h->transfer_coding == 0)
+        return 0;
+    if (h->content_length || h->transfer_coding > 1 ||
+        strcmp(version, "HTTP/1.1") != 0)
+        return 400;
+    return h->chunked ? 0 : 501;
+}
+
 /* The first call, headers in: limits, path, routing, who is asking. */
 static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
                              const char *method, const char *version)
@@ -359,9 +433,30 @@ static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
     req->method_name = method;
     req->method = method_bit(method);
     struct gz_app *app = req->app;
+    struct header_scan h = {0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+    int st = framing_status(&h, version);
+    if (st) {
+        req->must_close = 1;
+        snprintf(req->early_message, sizeof req->early_message, "%s",
+                 st == 501 ? "The request's Transfer-Encoding is not one "
+                             "this site accepts: only chunked is."
+                           : "The request's length is given twice, or in "
+                             "two ways at once.");
+        return answer_early(req, st, 0);
+    }
+    if (req->early_status) /* the target, judged in gz_http_on_uri */
+        return answer_early(req, req->early_status, 0);
+    if (h.bytes > (size_t)app->cfg.max_header_bytes) {
+        snprintf(req->early_message, sizeof req->early_message,
+                 "The request's header fields are larger than this site "
+                 "accepts (%lld bytes at most).",
+                 app->cfg.max_header_bytes);
+        return answer_early(req, 431, 0);
+    }
     if (strlen(req->uri) > (size_t)app->cfg.max_url_bytes)
         return answer_early(req, 414, 0);
-    int st = decode_path(req);
+    st = decode_path(req);
     if (st)
         return answer_early(req, st, 0);
     req->api = strncmp(req->path, "/api/", 5) == 0;
@@ -398,8 +493,26 @@ static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
     if (req->route->flags & (GZ_R_FORM | GZ_R_UPLOAD)) {
         req->pp = MHD_create_post_processor(conn, 16384, on_post_field, req);
         /* No form content type: fields stay empty, handlers say what
-         * is missing. */
+         * is missing. But a multipart body MHD cannot split (no boundary)
+         * is as malformed as one with broken parts: 400, not "the field
+         * is missing" to a client that sent it. */
+        const char *ct = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!req->pp && ct && strncasecmp(ct, "multipart/form-data", 19) == 0) {
+            snprintf(req->early_message, sizeof req->early_message,
+                     "The multipart body cannot be split into parts: its "
+                     "Content-Type names no boundary.");
+            return answer_early(req, 400, 1);
+        }
     }
+    /* The body's deadline is sized by its length; a chunked body by the
+     * most the route takes. */
+    if (h.chunked)
+        gz_http_conn_phase(req, GZ_CONN_BODY, req->body_limit);
+    else if (cl && gz_parse_int(cl, 1, 1LL << 62, &clen) == 0)
+        gz_http_conn_phase(req, GZ_CONN_BODY, clen);
+    else
+        gz_http_conn_phase(req, GZ_CONN_ANSWER, 0);
     return MHD_YES;
 }
 
@@ -451,6 +564,23 @@ void gz_http_request_ids_init(void)
     memcpy(&req_prefix, rnd, sizeof req_prefix);
 }
 
+/* Too many query parameters for the configuration, or a target longer
+ * than it takes: the status to answer (431, 414), or 0. */
+static int target_status(const struct gz_config *cfg, const char *uri)
+{
+    size_t n = strlen(uri);
+    if (n > (size_t)cfg->max_url_bytes)
+        return 414;
+    const char *q = strchr(uri, '?');
+    if (!q || !q[1])
+        return 0;
+    /* MHD makes one record per '&'-separated piece, empty ones too. */
+    long params = 1;
+    for (const char *p = q + 1; (p = strchr(p, '&')) != NULL; p++)
+        params++;
+    return params > cfg->max_query_params ? 431 : 0;
+}
+
 void *gz_http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct gz_req *req = calloc(1, sizeof *req);
@@ -460,10 +590,35 @@ void *gz_http_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     req->app = cls;
     req->conn = conn;
     req->route_index = -1;
+    const union MHD_ConnectionInfo *fi =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    req->fd = fi ? fi->connect_fd : -1;
+    gz_http_conn_begin(req);
     clock_gettime(CLOCK_MONOTONIC, &req->start);
     snprintf(req->id, sizeof req->id, "%08x%08llx", req_prefix,
              (unsigned long long)atomic_fetch_add(&req_counter, 1));
     req->uri = strdup(uri ? uri : "");
+    int st = uri ? target_status(&req->app->cfg, uri) : 0;
+    if (st) {
+        /* NOTE: right after this callback MHD splits the query into one
+         * record per parameter, in the connection's memory pool. Past the
+         * pool, libmicrohttpd 0.9.75 queues its own 431 and then loses it
+         * (the state it sets is overwritten: the connection hangs until
+         * its timeout and the request is never reported complete). The
+         * query is therefore cut here, in MHD's own copy of the request
+         * line (the URI points into it; the '?' MHD found is the first),
+         * so it has nothing to split; the 431 or 414 is ours, answered
+         * when the headers are in (begin). req->uri keeps the original. */
+        char *q = strchr((char *)uri, '?');
+        if (q)
+            q[1] = '\0';
+        req->early_status = st;
+        if (st == 431)
+            snprintf(req->early_message, sizeof req->early_message,
+                     "The address has more query parameters than this site "
+                     "accepts (%d at most).",
+                     req->app->cfg.max_query_params);
+    }
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
@@ -503,12 +658,9 @@ static void access_log(const struct gz_req *req, long long us)
     gz_log_access(line);
 }
 
-void gz_http_on_completed(void *cls, struct MHD_Connection *conn,
-                          void **req_cls, enum MHD_RequestTerminationCode toe)
+/* Logs and counts an answered request and frees it. */
+static void request_end(struct gz_req *req)
 {
-    struct gz_req *req = *req_cls;
-    if (!req)
-        return;
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     long long us = (end.tv_sec - req->start.tv_sec) * 1000000LL +
@@ -530,6 +682,21 @@ void gz_http_on_completed(void *cls, struct MHD_Connection *conn,
     free(req->path);
     free(req->scratch);
     free(req);
-    *req_cls = NULL;
     gz_http_in_flight_add(-1);
+}
+
+void gz_http_on_completed(void *cls, struct MHD_Connection *conn,
+                          void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct gz_req *req = *req_cls;
+    if (!req)
+        return;
+    *req_cls = NULL;
+    gz_http_conn_end(req);
+    request_end(req);
+}
+
+void gz_http_request_abandoned(struct gz_req *req)
+{
+    request_end(req);
 }

@@ -7,11 +7,19 @@
  * server, which go through app->render_error so that this layer knows
  * nothing of pages or JSON error shapes.
  *
+ * Answers from a file (gz_resp.file_open: media, large static files) go
+ * out through MHD_create_response_from_fd64, which sends from the file
+ * descriptor (sendfile) without holding the file in memory: what an answer
+ * costs does not depend on the file's size or on how many clients are
+ * receiving it. They carry the handler's ETag, answer 304 like the rest,
+ * and never enter the page cache.
+ *
  * Threads: everything works on the calling worker's own request; the only
  * shared data are the reference-counted bodies of the page cache.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "internal.h"
@@ -291,6 +299,35 @@ static enum MHD_Result queue_304(struct gz_req *req, const char *etag,
     return ret;
 }
 
+/* Allow (a 405's from the route table), Location, Set-Cookie,
+ * Content-Disposition and Retry-After from extra (may be NULL). */
+static void add_extra_headers(struct gz_req *req, struct MHD_Response *r,
+                              int status, const struct gz_resp *extra)
+{
+    char allow[96] = "";
+    if (extra && extra->allow[0])
+        snprintf(allow, sizeof allow, "%s", extra->allow);
+    else if (status == 405)
+        gz_methods_str(req->allowed, allow, sizeof allow);
+    if (allow[0])
+        MHD_add_response_header(r, "Allow", allow);
+    if (extra) {
+        if (extra->location[0])
+            MHD_add_response_header(r, "Location", extra->location);
+        for (int c = 0; c < 2; c++)
+            if (extra->cookies[c][0])
+                MHD_add_response_header(r, "Set-Cookie", extra->cookies[c]);
+        if (extra->disposition[0])
+            MHD_add_response_header(r, "Content-Disposition",
+                                    extra->disposition);
+        if (extra->retry_after > 0) {
+            char ra[16];
+            snprintf(ra, sizeof ra, "%d", extra->retry_after);
+            MHD_add_response_header(r, "Retry-After", ra);
+        }
+    }
+}
+
 enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
                                     const struct gz_http_answer *a,
                                     const struct gz_resp *extra)
@@ -319,29 +356,52 @@ enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
     add_cache_headers(req->app, r, a->cache, etag, a->last_modified);
     add_vary(req, r, a->content_type);
     add_request_headers(req, r, status);
-    char allow[96] = "";
-    if (extra && extra->allow[0])
-        snprintf(allow, sizeof allow, "%s", extra->allow);
-    else if (status == 405)
-        gz_methods_str(req->allowed, allow, sizeof allow);
-    if (allow[0])
-        MHD_add_response_header(r, "Allow", allow);
-    if (extra) {
-        if (extra->location[0])
-            MHD_add_response_header(r, "Location", extra->location);
-        for (int c = 0; c < 2; c++)
-            if (extra->cookies[c][0])
-                MHD_add_response_header(r, "Set-Cookie", extra->cookies[c]);
-        if (extra->disposition[0])
-            MHD_add_response_header(r, "Content-Disposition",
-                                    extra->disposition);
-        if (extra->retry_after > 0) {
-            char ra[16];
-            snprintf(ra, sizeof ra, "%d", extra->retry_after);
-            MHD_add_response_header(r, "Retry-After", ra);
-        }
-    }
+    add_extra_headers(req, r, status, extra);
     enum MHD_Result ret = queue(req, status, r, b->len);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Closes the file of a file answer that will not be sent (NOTE: 0 is a
+ * valid descriptor, so file_open says whether there is one). */
+static void drop_file(struct gz_resp *resp)
+{
+    if (resp->file_open) {
+        close(resp->file_fd);
+        resp->file_open = 0;
+        resp->file_fd = -1;
+    }
+}
+
+/* A file answer: the handler's ETag and a 304 for a current copy, else
+ * the file itself, sent from its descriptor. Consumes resp's file. */
+static enum MHD_Result send_file(struct gz_req *req, struct gz_resp *resp)
+{
+    const char *etag = resp->cache != GZ_CACHE_NO_STORE ? resp->etag : "";
+    if (resp->status == 200 && etag[0] &&
+        not_modified(req, etag, resp->last_modified)) {
+        drop_file(resp);
+        return queue_304(req, etag, resp->content_type, resp->cache,
+                         resp->last_modified);
+    }
+    uint64_t size = resp->file_size > 0 ? (uint64_t)resp->file_size : 0;
+    /* MHD owns the descriptor from here: it closes it when the response
+     * is destroyed, after the last byte went out (or the client left). */
+    struct MHD_Response *r = MHD_create_response_from_fd64(size, resp->file_fd);
+    if (!r) {
+        drop_file(resp);
+        return MHD_NO;
+    }
+    resp->file_open = 0;
+    resp->file_fd = -1;
+    add_common_headers(r);
+    if (resp->content_type)
+        MHD_add_response_header(r, "Content-Type", resp->content_type);
+    add_cache_headers(req->app, r, resp->cache, etag, resp->last_modified);
+    add_vary(req, r, resp->content_type);
+    add_request_headers(req, r, resp->status);
+    add_extra_headers(req, r, resp->status, resp);
+    enum MHD_Result ret = queue(req, resp->status, r, (size_t)size);
     MHD_destroy_response(r);
     return ret;
 }
@@ -355,6 +415,8 @@ enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
         resp->cache = GZ_CACHE_NO_STORE;
         resp->cacheable = 0;
     }
+    if (resp->file_open)
+        return send_file(req, resp);
     struct gz_http_answer a = {0};
     const void *data = resp->static_body ? (const void *)resp->static_body
                                          : (const void *)resp->body;
@@ -364,8 +426,13 @@ enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
     a.content_type = resp->content_type;
     a.cache = resp->cache;
     a.last_modified = resp->last_modified;
-    if (resp->status == 200 && resp->cache != GZ_CACHE_NO_STORE)
-        etag_of(a.plain->data, a.plain->len, a.etag);
+    if (resp->status == 200 && resp->cache != GZ_CACHE_NO_STORE) {
+        size_t n = strlen(resp->etag);
+        if (n > 0 && n < sizeof a.etag)
+            memcpy(a.etag, resp->etag, n + 1);
+        else
+            etag_of(a.plain->data, a.plain->len, a.etag);
+    }
     if (req->app->cfg.gzip && resp->len >= GZIP_MIN &&
         is_text(resp->content_type)) {
         size_t zlen;
@@ -389,6 +456,7 @@ enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
 void gz_http_error(struct gz_req *req, struct gz_resp *resp, int status,
                    const char *message)
 {
+    drop_file(resp); /* a handler that opened a file, then failed */
     if (req->app->render_error) {
         req->app->render_error(req, resp, status, message, NULL);
     } else {

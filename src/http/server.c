@@ -1,11 +1,14 @@
 /*
  * server.c - the daemon's life: the listening socket and the thread that
- * accepts on it, libmicrohttpd's options and limits (thread pool,
- * connection, per-address, timeout and memory limits, TLS), start, the
- * stop signals, the graceful stop (stop accepting, let answers in flight
- * finish, close the databases), and the background thread that publishes
- * scheduled stories. The request path itself is request.c and the files
- * it names (see internal.h).
+ * accepts on it, the connections' limits and deadlines (the table of
+ * connections, the per-address and total limits answered 503 at once, the
+ * sweeper that closes connections past their header or body deadline),
+ * libmicrohttpd's options (thread pool, timeout and memory pool, TLS),
+ * start, the stop signals, the graceful stop (stop accepting, close the
+ * connections waiting for headers, let answers in flight finish, close the
+ * databases), and the background thread that publishes scheduled stories.
+ * The request path itself is request.c and the files it names (see
+ * internal.h).
  *
  * NOTE: Gazette accepts connections itself and hands each to MHD with
  * MHD_add_connection (MHD runs with MHD_USE_NO_LISTEN_SOCKET), so that
@@ -18,9 +21,10 @@
  *
  * Threads: gz_server_run runs on the main thread, which blocks SIGINT and
  * SIGTERM before any other thread starts and then waits for them with
- * sigwait. MHD runs an epoll thread pool; the accept thread only accepts;
- * the scheduler has its own thread and its own connection; the mail
- * sender is mail.c's.
+ * sigwait. MHD runs an epoll thread pool; the accept thread accepts and,
+ * every SWEEP_MS, sweeps the table of connections (one mutex guards it;
+ * the workers take it briefly as requests change phase); the scheduler has
+ * its own thread and its own connection; the mail sender is mail.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,8 +33,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -77,11 +83,467 @@ static void *background(void *arg)
     return NULL;
 }
 
+/* ---- connections: limits, deadlines, eviction ---------------------------
+ *
+ * Every connection Gazette accepts has a slot, indexed by its socket, in
+ * one table under one lock: its client address, its phase (waiting for a
+ * request's headers, receiving a body, being answered) and the deadline of
+ * that phase. The accept thread fills a slot before handing the socket to
+ * MHD and refuses (503, at once) what would pass the limits; MHD's
+ * connection notifications confirm a slot (STARTED) and empty it (CLOSED,
+ * which MHD sends before it closes the socket, so a socket in a confirmed
+ * slot is always still MHD's and never a number reused by someone else);
+ * request.c moves a slot from phase to phase. Every SWEEP_MS the accept
+ * thread shuts down (shutdown(2), SHUT_RDWR) the confirmed connections
+ * past their deadline; MHD sees the end of the stream and closes them.
+ *
+ * SECURITY: this is what keeps slow clients (slowloris, slow bodies) and
+ * connection floods from taking every connection: a connection cannot
+ * hold a place by trickling bytes, which each reset MHD's idle timeout.
+ */
+
+#define SWEEP_MS 250
+/* At max_connections, a new connection may take the place of one waiting
+ * for its request's headers (conns_admit): of the address holding the most
+ * connections, when that holds at least EVICT_HEAVIER more than the new
+ * connection's address; else the one waiting longest, when it has waited
+ * EVICT_MIN_WAIT_MS (a fresh connection is given its chance to speak). */
+#define EVICT_HEAVIER 2
+#define EVICT_MIN_WAIT_MS 1000
+/* A slot MHD never confirmed after this long: MHD dropped the socket
+ * without a notification (out of memory); the slot is forgotten. */
+#define STALE_MS 10000
+/* Descriptors kept aside from connections: for the process (mail, the
+ * scheduler, files answered with sendfile) and for each worker (its two
+ * SQLite connections with their WAL files, MHD's epoll and wake-up). */
+#define FD_RESERVE 64
+#define FD_PER_WORKER 8
+/* The most sockets the table covers (one slot each, touched lazily). */
+#define MAX_SLOTS (1 << 20)
+
+/* A client address as the per-address limit counts it: IPv4 as an
+ * IPv4-mapped IPv6 address, IPv6 by its /64 (one host usually has the
+ * whole /64). */
+struct ip_key {
+    unsigned char a[16];
+};
+
+struct ip_count {
+    struct ip_key key;
+    int count; /* 0: free */
+};
+
+struct conn_slot {
+    unsigned char used;    /* a connection we accepted (or MHD started) */
+    unsigned char started; /* MHD confirmed it: safe to shut down */
+    unsigned char cut;     /* shut down, closing */
+    unsigned char phase;   /* enum gz_http_conn_phase */
+    struct ip_key ip;
+    long long since;    /* monotonic ms: the phase began */
+    long long deadline; /* monotonic ms; 0: none */
+    struct gz_req *req; /* the request in progress, if any */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct conn_slot *slots;
+    int nslots;
+    int top; /* slots at or past top are unused */
+    struct ip_count *ips;
+    unsigned ipmask; /* ips has ipmask + 1 entries, a power of two */
+    unsigned char hash_key[crypto_shorthash_KEYBYTES];
+    int used, cut;
+    /* the limits, from the configuration */
+    int max, per_ip;
+    long long header_ms, body_ms, body_rate;
+} conns = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void ip_key_of(const struct sockaddr *sa, struct ip_key *k)
+{
+    memset(k, 0, sizeof *k);
+    if (sa && sa->sa_family == AF_INET) {
+        k->a[10] = k->a[11] = 0xff;
+        memcpy(k->a + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        const unsigned char *b =
+            ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+                                                 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(b, mapped, 12) == 0)
+            memcpy(k->a, b, 16); /* an IPv4 client of an IPv6 socket */
+        else
+            memcpy(k->a, b, 8);
+    }
+}
+
+/* The entry of key in the address table, or the free entry where it would
+ * go. The table is never more than half full (conns_init sizes it for
+ * twice the connections that can exist), so the probe ends. */
+static struct ip_count *ip_find(const struct ip_key *k)
+{
+    uint64_t h;
+    crypto_shorthash((unsigned char *)&h, k->a, sizeof k->a, conns.hash_key);
+    for (unsigned i = (unsigned)h & conns.ipmask;; i = (i + 1) & conns.ipmask) {
+        struct ip_count *e = &conns.ips[i];
+        if (e->count == 0 || memcmp(&e->key, k, sizeof *k) == 0)
+            return e;
+    }
+}
+
+static int ip_count(const struct ip_key *k)
+{
+    return ip_find(k)->count;
+}
+
+static void ip_add(const struct ip_key *k)
+{
+    struct ip_count *e = ip_find(k);
+    e->key = *k;
+    e->count++;
+}
+
+/* One connection fewer for k; an entry reaching 0 is removed by shifting
+ * back the entries after it that probed past it (linear probing without
+ * tombstones). */
+static void ip_del(const struct ip_key *k)
+{
+    struct ip_count *e = ip_find(k);
+    if (e->count == 0 || --e->count > 0)
+        return;
+    unsigned hole = (unsigned)(e - conns.ips);
+    for (unsigned j = (hole + 1) & conns.ipmask; conns.ips[j].count;
+         j = (j + 1) & conns.ipmask) {
+        uint64_t h;
+        crypto_shorthash((unsigned char *)&h, conns.ips[j].key.a, 16,
+                         conns.hash_key);
+        unsigned home = (unsigned)h & conns.ipmask;
+        /* j may move to the hole unless its home lies in (hole, j]. */
+        int stays =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            conns.ips[hole] = conns.ips[j];
+            conns.ips[j].count = 0;
+            hole = j;
+        }
+    }
+}
+
+/* Fills slot fd (the lock held). */
+static void slot_fill(int fd, const struct ip_key *k, long long now)
+{
+    struct conn_slot *s = &conns.slots[fd];
+    memset(s, 0, sizeof *s);
+    s->used = 1;
+    s->ip = *k;
+    s->phase = GZ_CONN_WAIT;
+    s->since = now;
+    s->deadline = now + conns.header_ms;
+    ip_add(k);
+    conns.used++;
+    if (fd >= conns.top)
+        conns.top = fd + 1;
+}
+
+/* Empties slot fd (the lock held); the request in progress, if any, is
+ * the caller's. */
+static struct gz_req *slot_clear(int fd)
+{
+    struct conn_slot *s = &conns.slots[fd];
+    struct gz_req *req = s->req;
+    if (!s->used)
+        return NULL;
+    ip_del(&s->ip);
+    conns.used--;
+    if (s->cut)
+        conns.cut--;
+    memset(s, 0, sizeof *s);
+    while (conns.top > 0 && !conns.slots[conns.top - 1].used)
+        conns.top--;
+    return req;
+}
+
+/* Shuts down the confirmed connection of slot fd (the lock held). */
+static void slot_cut(int fd)
+{
+    struct conn_slot *s = &conns.slots[fd];
+    shutdown(fd, SHUT_RDWR);
+    s->cut = 1;
+    conns.cut++;
+}
+
+/* Raises the open-file limit to its hard limit and sizes the table;
+ * lowers max_connections when even that cannot hold it (with threads
+ * workers). 0 or -1. */
+static int conns_init(const struct gz_config *cfg, unsigned threads)
+{
+    struct rlimit rl;
+    long long files = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        if (rl.rlim_cur < rl.rlim_max) {
+            rlim_t want = rl.rlim_max;
+            if (want == RLIM_INFINITY || want > MAX_SLOTS)
+                want = MAX_SLOTS;
+            if (want > rl.rlim_cur) {
+                rl.rlim_cur = want;
+                setrlimit(RLIMIT_NOFILE, &rl);
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+        }
+        files =
+            rl.rlim_cur == RLIM_INFINITY ? MAX_SLOTS : (long long)rl.rlim_cur;
+    }
+    if (files > MAX_SLOTS)
+        files = MAX_SLOTS;
+    long long reserve = FD_RESERVE + FD_PER_WORKER * (long long)threads;
+    conns.max = cfg->max_connections;
+    if (conns.max > files - reserve) {
+        conns.max =
+            files > 2 * reserve ? (int)(files - reserve) : (int)(files / 2);
+        gz_log_err(1111,
+                   "server.max_connections %d is more than the open-file "
+                   "limit (%lld) allows: %d",
+                   cfg->max_connections, files, conns.max);
+    }
+    conns.per_ip = cfg->per_ip_connections;
+    conns.header_ms = cfg->header_timeout * 1000LL;
+    conns.body_ms = cfg->body_timeout * 1000LL;
+    conns.body_rate = cfg->body_rate;
+    conns.nslots = (int)files;
+    conns.slots = calloc((size_t)conns.nslots, sizeof *conns.slots);
+    /* At most 2 * max slots are ever used (admit), so at most that many
+     * addresses: a table of 4 * max keeps it half empty. */
+    unsigned n = 16;
+    while (n < 4u * (unsigned)conns.max)
+        n *= 2;
+    conns.ips = calloc(n, sizeof *conns.ips);
+    conns.ipmask = n - 1;
+    crypto_shorthash_keygen(conns.hash_key);
+    conns.used = conns.cut = conns.top = 0;
+    return conns.slots && conns.ips ? 0 : -1;
+}
+
+static void conns_free(void)
+{
+    free(conns.slots);
+    free(conns.ips);
+    conns.slots = NULL;
+    conns.ips = NULL;
+}
+
+/* Why a connection is refused. */
+enum refusal { ADMITTED = 0, REFUSE_FULL, REFUSE_ADDRESS };
+
+/* The connection to shut down so that a new one, from an address that
+ * already holds mine connections, can have a place; or -1 (the lock
+ * held). Only a connection
+ * waiting for its request's headers gives way: one with a request in
+ * progress is never cut for another. Preferably one of the address that
+ * holds the most (so a few addresses cannot keep the others out), the one
+ * waiting longest of those; else the one waiting longest of all, if it
+ * has waited a while. */
+static int eviction_victim(int mine, long long now)
+{
+    int heavy = -1, heavy_count = 0, old = -1;
+    for (int i = 0; i < conns.top; i++) {
+        const struct conn_slot *s = &conns.slots[i];
+        if (!s->used || !s->started || s->cut || s->phase != GZ_CONN_WAIT)
+            continue;
+        int n = ip_count(&s->ip);
+        if (n > heavy_count ||
+            (n == heavy_count && s->since < conns.slots[heavy].since)) {
+            heavy = i;
+            heavy_count = n;
+        }
+        if (old < 0 || s->since < conns.slots[old].since)
+            old = i;
+    }
+    if (heavy >= 0 && heavy_count >= mine + EVICT_HEAVIER)
+        return heavy;
+    if (old >= 0 && now - conns.slots[old].since >= EVICT_MIN_WAIT_MS)
+        return old;
+    return -1;
+}
+
+/* May fd (just accepted from sa) have a place? Fills its slot when so.
+ * At max_connections a connection waiting for its headers may give way
+ * (eviction_victim). */
+static enum refusal conns_admit(int fd, const struct sockaddr *sa)
+{
+    struct ip_key k;
+    ip_key_of(sa, &k);
+    long long now = now_ms();
+    enum refusal r = ADMITTED;
+    pthread_mutex_lock(&conns.lock);
+    int mine = ip_count(&k);
+    if (fd < 0 || fd >= conns.nslots) {
+        r = REFUSE_FULL;
+    } else if (conns.per_ip > 0 && mine >= conns.per_ip) {
+        r = REFUSE_ADDRESS;
+    } else if (conns.used - conns.cut >= conns.max) {
+        /* Full. The ones being shut down still hold sockets until MHD
+         * closes them: never more than twice max at once. */
+        int victim =
+            conns.used < 2 * conns.max ? eviction_victim(mine, now) : -1;
+        if (victim >= 0)
+            slot_cut(victim);
+        else
+            r = REFUSE_FULL;
+    }
+    if (r == ADMITTED) {
+        /* A slot still used here was a socket MHD closed without telling
+         * (only an unconfirmed one can be: a confirmed socket is closed
+         * after its CLOSED notification): forget it. */
+        slot_clear(fd);
+        slot_fill(fd, &k, now);
+    }
+    pthread_mutex_unlock(&conns.lock);
+    return r;
+}
+
+/* MHD refused fd (and closed it): its slot goes. */
+static void conns_forget(int fd)
+{
+    pthread_mutex_lock(&conns.lock);
+    if (fd >= 0 && fd < conns.nslots && !conns.slots[fd].started)
+        slot_clear(fd);
+    pthread_mutex_unlock(&conns.lock);
+}
+
+/* Shuts down the connections past their deadline; forgets slots MHD never
+ * confirmed. With all set, also every connection waiting for headers (the
+ * graceful stop: they have no answer to finish). */
+static void conns_sweep(int all_waiting)
+{
+    long long now = now_ms();
+    int n = 0;
+    pthread_mutex_lock(&conns.lock);
+    for (int i = 0; i < conns.top; i++) {
+        struct conn_slot *s = &conns.slots[i];
+        if (!s->used || s->cut)
+            continue;
+        if (!s->started) {
+            if (now - s->since > STALE_MS)
+                slot_clear(i);
+            continue;
+        }
+        if ((s->deadline && now >= s->deadline) ||
+            (all_waiting && s->phase == GZ_CONN_WAIT)) {
+            slot_cut(i);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&conns.lock);
+    if (n && !all_waiting)
+        gz_log_info(1112, "closed %d connection%s past their deadline", n,
+                    n == 1 ? "" : "s");
+}
+
+/* MHD's connection notifications, on the worker serving the connection. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = ci ? ci->connect_fd : -1;
+    if (fd < 0 || fd >= conns.nslots)
+        return;
+    struct gz_req *orphan = NULL;
+    pthread_mutex_lock(&conns.lock);
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        if (!conns.slots[fd].used) {
+            /* Forgotten as stale while MHD was busy: counted again. */
+            const union MHD_ConnectionInfo *ai = MHD_get_connection_info(
+                conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            struct ip_key k;
+            ip_key_of(ai ? ai->client_addr : NULL, &k);
+            slot_fill(fd, &k, now_ms());
+        }
+        conns.slots[fd].started = 1;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        orphan = slot_clear(fd);
+    }
+    pthread_mutex_unlock(&conns.lock);
+    /* A request MHD never reported complete (it does not, on some of its
+     * own error paths): freed here, so nothing leaks and the in-flight
+     * count comes down. */
+    if (orphan)
+        gz_http_request_abandoned(orphan);
+}
+
+void gz_http_conn_begin(struct gz_req *req)
+{
+    if (req->fd < 0 || req->fd >= conns.nslots)
+        return;
+    struct gz_req *lost = NULL;
+    pthread_mutex_lock(&conns.lock);
+    struct conn_slot *s = &conns.slots[req->fd];
+    if (s->used) {
+        /* MHD starts a connection's next request only once the last one
+         * is over; one still here was never reported complete, and MHD
+         * no longer holds it. */
+        if (s->req && s->req != req)
+            lost = s->req;
+        s->req = req;
+    }
+    pthread_mutex_unlock(&conns.lock);
+    if (lost)
+        gz_http_request_abandoned(lost);
+}
+
+void gz_http_conn_phase(struct gz_req *req, enum gz_http_conn_phase phase,
+                        long long body_bytes)
+{
+    if (req->fd < 0 || req->fd >= conns.nslots)
+        return;
+    long long now = now_ms();
+    pthread_mutex_lock(&conns.lock);
+    struct conn_slot *s = &conns.slots[req->fd];
+    if (s->used && s->phase != phase) {
+        s->phase = (unsigned char)phase;
+        s->since = now;
+        if (phase == GZ_CONN_BODY)
+            s->deadline =
+                now + conns.body_ms +
+                (body_bytes > 0 ? body_bytes / conns.body_rate * 1000 : 0);
+        else if (phase == GZ_CONN_WAIT)
+            s->deadline = now + conns.header_ms;
+        else
+            s->deadline = 0;
+    }
+    pthread_mutex_unlock(&conns.lock);
+}
+
+void gz_http_conn_end(struct gz_req *req)
+{
+    if (req->fd < 0 || req->fd >= conns.nslots)
+        return;
+    long long now = now_ms();
+    pthread_mutex_lock(&conns.lock);
+    struct conn_slot *s = &conns.slots[req->fd];
+    if (s->used && s->req == req) {
+        s->req = NULL;
+        s->phase = GZ_CONN_WAIT;
+        s->since = now;
+        s->deadline = now + conns.header_ms;
+    }
+    pthread_mutex_unlock(&conns.lock);
+}
+
 /* ---- the listening socket and the accept thread ------------------------- */
 
 struct listener {
     int fd;      /* listening, non-blocking */
     int stop[2]; /* a pipe: a byte on it ends the accept thread */
+    int spare;   /* a descriptor kept to accept-and-refuse at EMFILE */
+    int tls;     /* HTTPS: a refusal is a close (no plain-text 503) */
     struct MHD_Daemon *d;
 };
 
@@ -114,27 +576,84 @@ static void pause_ms(long ms)
     nanosleep(&t, NULL);
 }
 
-/* Accepts every pending connection and gives it to MHD, which spreads
- * them over its workers and enforces the connection and per-address
- * limits (closing what it refuses). */
+/* Answers a refused connection at once (it would otherwise wait in the
+ * kernel's queue, or be closed without a word) and closes it. What the
+ * client already sent is read first, so the close is a FIN, not a reset
+ * that could destroy the answer in flight. Over TLS there is no answer
+ * before a handshake: the connection is only closed. */
+static void refuse(const struct listener *l, int fd, enum refusal why)
+{
+    if (l->tls) {
+        close(fd);
+        return;
+    }
+    const char *text = why == REFUSE_ADDRESS
+                           ? "Too many connections from your address. Try "
+                             "again in a few seconds.\n"
+                           : "The server is busy. Try again in a few "
+                             "seconds.\n";
+    char msg[400];
+    int len = snprintf(msg, sizeof msg,
+                       "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Content-Type: text/plain; charset=utf-8\r\n"
+                       "Retry-After: 5\r\n"
+                       "Connection: close\r\n"
+                       "Content-Length: %zu\r\n"
+                       "\r\n%s",
+                       strlen(text), text);
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0;
+         i++)
+        ;
+    if (send(fd, msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* the client is gone: nothing to tell */
+    }
+    shutdown(fd, SHUT_WR);
+    close(fd);
+}
+
+/* Accepts the pending connections (at most ACCEPT_BATCH, so that a flood
+ * cannot keep the sweep from running): refused ones are answered 503 and
+ * closed here; the others go to MHD, which spreads them over its workers
+ * (its own limits are set above ours, so it refuses none). */
+#define ACCEPT_BATCH 256
 static void accept_pending(struct listener *l)
 {
-    for (;;) {
+    for (int batch = 0; batch < ACCEPT_BATCH; batch++) {
         struct sockaddr_storage sa;
         socklen_t slen = sizeof sa;
         int c = accept4(l->fd, (struct sockaddr *)&sa, &slen,
                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (c >= 0) {
-            MHD_add_connection(l->d, c, (const struct sockaddr *)&sa, slen);
+            enum refusal r = conns_admit(c, (const struct sockaddr *)&sa);
+            if (r != ADMITTED) {
+                refuse(l, c, r);
+                continue;
+            }
+            if (MHD_add_connection(l->d, c, (const struct sockaddr *)&sa,
+                                   slen) != MHD_YES)
+                conns_forget(c); /* MHD closed it */
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
             errno == ENOMEM) {
-            /* Out of descriptors or memory: the connections being served
-             * will free some; the waiting ones stay in the backlog. */
-            gz_log_err(1108, "cannot accept a connection: %s", strerror(errno));
+            /* Out of descriptors: give back the spare one to accept the
+             * next connection and refuse it, rather than leave clients
+             * waiting in the backlog. */
+            int e = errno;
+            if (l->spare >= 0 && (e == EMFILE || e == ENFILE)) {
+                close(l->spare);
+                l->spare = -1;
+                c = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (c >= 0)
+                    refuse(l, c, REFUSE_FULL);
+                l->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (c >= 0)
+                    continue;
+            }
+            gz_log_err(1108, "cannot accept a connection: %s", strerror(e));
             pause_ms(50);
         }
         return; /* EAGAIN: nothing more for now */
@@ -145,21 +664,25 @@ static void *accept_loop(void *arg)
 {
     struct listener *l = arg;
     struct pollfd p[2] = {{l->fd, POLLIN, 0}, {l->stop[0], POLLIN, 0}};
+    long long next_sweep = now_ms() + SWEEP_MS;
     for (;;) {
-        if (poll(p, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
+        long long wait = next_sweep - now_ms();
+        int n = poll(p, 2, wait < 0 ? 0 : (int)wait);
+        if (n < 0 && errno != EINTR) {
             gz_log_err(1109, "poll on the listening socket: %s",
                        strerror(errno));
             pause_ms(50);
-            continue;
         }
-        if (p[1].revents)
+        if (n > 0 && p[1].revents)
             return NULL;
-        if (p[0].revents & POLLIN)
+        if (n > 0 && (p[0].revents & POLLIN))
             accept_pending(l);
-        else if (p[0].revents)
+        else if (n > 0 && p[0].revents)
             pause_ms(50); /* an error state: do not spin */
+        if (now_ms() >= next_sweep) {
+            conns_sweep(0);
+            next_sweep = now_ms() + SWEEP_MS;
+        }
     }
 }
 
@@ -203,10 +726,13 @@ int gz_server_run(struct gz_app *app)
     struct gz_config *cfg = &app->cfg;
     int rc = 1;
     char *cert = NULL, *key = NULL;
-    struct listener l = {-1, {-1, -1}, NULL};
+    struct listener l = {-1, {-1, -1}, -1, 0, NULL};
+    int conns_ok = 0;
     gz_http_request_ids_init();
-    if (cfg->page_cache)
+    if (cfg->page_cache) {
         app->cache = gz_http_cache_new();
+        gz_http_cache_set_limit(app->cache, cfg->page_cache_bytes);
+    }
     gz_http_dbpool_start(app);
 
     struct sockaddr_storage ss;
@@ -229,6 +755,7 @@ int gz_server_run(struct gz_app *app)
             goto out;
         }
         flags |= MHD_USE_TLS;
+        l.tls = 1;
     }
     /* Default: four workers per core. A worker serves its connections one
      * request at a time, so a few extra keep a slow query (a rare search)
@@ -246,6 +773,12 @@ int gz_server_run(struct gz_app *app)
                 cfg->host, cfg->port, strerror(errno));
         goto out;
     }
+    if (conns_init(cfg, threads) != 0) {
+        fprintf(stderr, "gazette: out of memory for the connection table\n");
+        goto out;
+    }
+    conns_ok = 1;
+    l.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     MHD_set_panic_func(on_panic, NULL);
     /* Block the stop signals before any thread starts, so every thread
      * inherits the mask and the main thread alone takes them (sigwait). */
@@ -256,16 +789,27 @@ int gz_server_run(struct gz_app *app)
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* The connection limits are ours (conns_admit, which answers 503
+     * where MHD would close without a word); MHD's own limit is set well
+     * above them, as its per-worker share is checked before a worker has
+     * counted the connections queued to it. Its per-address limit is off.
+     * The memory pool of a connection holds the request line, the header
+     * fields and their records, then the answer's headers: sized so that
+     * our own limits (414, 431) are met before MHD's. */
+    unsigned mhd_limit = 4u * (unsigned)conns.max + 16u * threads;
+    size_t pool =
+        (size_t)cfg->max_url_bytes + (size_t)cfg->max_header_bytes + 32 * 1024;
+    if (pool < 64 * 1024)
+        pool = 64 * 1024;
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->max_connections, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->per_ip_connections,
-         NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)mhd_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->timeout, NULL},
-        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)pool, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)gz_http_on_uri, app},
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)gz_http_on_unescape, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)gz_http_on_completed, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
         {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_ARRAY, 0, cert},
         {cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_ARRAY, 0, key},
         {MHD_OPTION_END, 0, NULL},
@@ -306,9 +850,11 @@ int gz_server_run(struct gz_app *app)
     sigwait(&stop_set, &sig);
     gz_log_info(1104, "%s: shutting down, finishing requests in flight",
                 sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Stop accepting (new clients are refused at once), then let answers
-     * in flight finish: wait (up to 10 seconds) until no request is
-     * between its first byte and its last response byte, so a long
+    /* Stop accepting (new clients are refused at once), shut down the
+     * connections still waiting for a request's headers (they have no
+     * answer to finish, and a slow one would hold the stop), then let
+     * answers in flight finish: wait (up to 10 seconds) until no request
+     * is between its first byte and its last response byte, so a long
      * response is not cut off; idle keep-alive connections are then
      * closed by MHD_stop_daemon. */
     if (write(l.stop[1], "x", 1) != 1)
@@ -318,6 +864,7 @@ int gz_server_run(struct gz_app *app)
     close(l.fd);
     l.fd = -1;
     for (int waited = 0; waited < 200; waited++) {
+        conns_sweep(1);
         if (gz_http_in_flight() == 0)
             break;
         pause_ms(50);
@@ -340,6 +887,10 @@ out:
         close(l.stop[0]);
         close(l.stop[1]);
     }
+    if (l.spare >= 0)
+        close(l.spare);
+    if (conns_ok)
+        conns_free();
     gz_http_cache_free(app->cache);
     app->cache = NULL;
     free(cert);

@@ -10,23 +10,37 @@
  * file found here at start-up, so no request path ever reaches the file
  * system: "..", "%2e%2e", NUL and symlinks out of the folder cannot work.
  * Symlinks are not followed while loading either.
+ *
+ * Files up to BIG_FILE bytes (every asset the theme ships) are kept in
+ * memory and gzipped when sent. A larger one is not read into memory: it
+ * stays open from start-up, hashed as it was then, and each answer sends
+ * a duplicate of that descriptor (gz_resp.file_open), so its memory does
+ * not grow with its size or with the clients receiving it (it goes
+ * without gzip). Its ETag is the same BLAKE2b tag respond.c gives a body.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gazette/http.h"
+
+/* Files larger than this are sent from their descriptor. */
+#define BIG_FILE (256 * 1024)
 
 struct file {
     char *url;    /* "/static/css/site.css" */
     char *fp_url; /* "/static/css/site.3f2a9c1b.css" */
     const char *rel;
-    unsigned char *data;
+    unsigned char *data; /* NULL for a big file */
     size_t len;
     const char *mime;
+    int fd;        /* a big file, open for the app's life; -1 otherwise */
+    char etag[40]; /* a big file's quoted ETag */
 };
 
 struct gz_static {
@@ -65,25 +79,77 @@ static const char *mime_of(const char *name)
     return "application/octet-stream";
 }
 
-static int add_file(struct gz_static *s, const char *full, const char *rel)
+/* Opens a big file and hashes it by reading it through once: its
+ * fingerprint (4 bytes) and its ETag (12 bytes, as respond.c's etag_of).
+ * Returns the descriptor, or -1. */
+static int open_big(const char *full, size_t *len, unsigned char fp[4],
+                    char etag[40])
 {
-    size_t len;
-    char *data = gz_read_file(full, &len);
-    if (!data)
-        return GZ_EIO;
+    int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    crypto_generichash_state hfp, het;
+    crypto_generichash_init(&hfp, NULL, 0, 4);
+    crypto_generichash_init(&het, NULL, 0, 12);
+    unsigned char buf[65536];
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof buf, (off_t)total);
+        if (n < 0) {
+            close(fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        crypto_generichash_update(&hfp, buf, (size_t)n);
+        crypto_generichash_update(&het, buf, (size_t)n);
+        total += (size_t)n;
+    }
+    unsigned char h[12];
+    char hex[25];
+    crypto_generichash_final(&hfp, fp, 4);
+    crypto_generichash_final(&het, h, sizeof h);
+    gz_hex(h, sizeof h, hex);
+    snprintf(etag, 40, "\"%s\"", hex);
+    *len = total;
+    return fd;
+}
+
+static int add_file(struct gz_static *s, const char *full, const char *rel,
+                    long long size)
+{
+    size_t len = 0;
+    char *data = NULL;
+    int fd = -1;
+    char etag[40] = "";
+    unsigned char h[4];
+    if (size > BIG_FILE) {
+        fd = open_big(full, &len, h, etag);
+        if (fd < 0)
+            return GZ_EIO;
+    } else {
+        data = gz_read_file(full, &len);
+        if (!data)
+            return GZ_EIO;
+        crypto_generichash(h, sizeof h, (unsigned char *)data, len, NULL, 0);
+    }
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         struct file *f = realloc(s->files, cap * sizeof *f);
         if (!f) {
             free(data);
+            if (fd >= 0)
+                close(fd);
             return GZ_ENOMEM;
         }
         s->files = f;
         s->cap = cap;
     }
-    unsigned char h[4];
     char hex[9];
-    crypto_generichash(h, sizeof h, (unsigned char *)data, len, NULL, 0);
     gz_hex(h, sizeof h, hex);
     struct file *f = &s->files[s->n];
     size_t rl = strlen(rel);
@@ -93,6 +159,8 @@ static int add_file(struct gz_static *s, const char *full, const char *rel)
         free(f->url);
         free(f->fp_url);
         free(data);
+        if (fd >= 0)
+            close(fd);
         return GZ_ENOMEM;
     }
     snprintf(f->url, rl + 9, "/static/%s", rel);
@@ -107,6 +175,8 @@ static int add_file(struct gz_static *s, const char *full, const char *rel)
     f->data = (unsigned char *)data;
     f->len = len;
     f->mime = mime_of(rel);
+    f->fd = fd;
+    snprintf(f->etag, sizeof f->etag, "%s", etag);
     s->n++;
     return 0;
 }
@@ -133,7 +203,7 @@ static int walk(struct gz_static *s, const char *root, const char *rel,
         if (S_ISDIR(st.st_mode) && depth < 8)
             rc = walk(s, root, sub, depth + 1);
         else if (S_ISREG(st.st_mode))
-            rc = add_file(s, full, sub);
+            rc = add_file(s, full, sub, (long long)st.st_size);
     }
     closedir(d);
     return rc;
@@ -160,6 +230,8 @@ void gz_static_free(struct gz_static *s)
         free(s->files[i].url);
         free(s->files[i].fp_url);
         free(s->files[i].data);
+        if (s->files[i].fd >= 0)
+            close(s->files[i].fd);
     }
     free(s->files);
     free(s);
@@ -182,9 +254,22 @@ int gz_static_serve(const struct gz_static *s, const char *path,
         if (fp || strcmp(f->url, path) == 0) {
             resp->status = 200;
             resp->content_type = f->mime;
-            resp->static_body = f->data;
-            resp->len = f->len;
             resp->cache = fp ? GZ_CACHE_IMMUTABLE : GZ_CACHE_REVALIDATE;
+            if (f->fd < 0) {
+                resp->static_body = f->data;
+                resp->len = f->len;
+                return 0;
+            }
+            /* NOTE: a duplicate shares the file offset, which MHD never
+             * uses: it sends with sendfile() or pread() at explicit
+             * offsets, so answers in parallel cannot disturb each other. */
+            int fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+            if (fd < 0)
+                return 503;
+            resp->file_open = 1;
+            resp->file_fd = fd;
+            resp->file_size = (long long)f->len;
+            snprintf(resp->etag, sizeof resp->etag, "%s", f->etag);
             return 0;
         }
     }

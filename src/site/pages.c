@@ -466,6 +466,24 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
     return rc < 0 ? 0 : rc;
 }
 
+/* A search the store refused (docs/DECISIONS.md, "Search has bounded
+ * work"): 503 either way; a busy moment is worth another try in a second,
+ * a search too broad for its budget is not. */
+static int search_refused(struct gz_req *req, struct gz_resp *resp, int why)
+{
+    if (why == GZ_SEARCH_BUSY) {
+        gz_respond_error(req, resp, 503,
+                         "Many searches are running right now: try again "
+                         "in a moment.");
+        resp->retry_after = 1;
+    } else {
+        gz_respond_error(req, resp, 503,
+                         "This search matches too much to rank: add words "
+                         "to it.");
+    }
+    return 0;
+}
+
 int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
 {
     struct gz_app *app = gz_req_app(req);
@@ -484,23 +502,29 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
     }
     if (page_param(req, resp, &page))
         return 0;
-    json_t *settings = gz_store_settings_load(gz_req_db(req));
-    json_t *model = json_object();
-    gz_site_page_common(req, model, settings, "Search", NULL,
-                "website", "search");
-    json_object_set_new(json_object_get(model, "page"), "noindex",
-                        json_true());
+    /* The search first: a refused one is answered before any page work. */
     long long total = 0;
-    json_t *rows = q && *q ? gz_store_search(gz_req_db(req), q, page,
-                                             app->cfg.page_size, &total)
-                           : json_array();
+    int why = 0;
+    json_t *rows =
+        q && *q ? gz_store_search_bounded(gz_req_db(req), q, page,
+                                          app->cfg.page_size, &total, &why)
+                : json_array();
+    if (!rows && why)
+        return search_refused(req, resp, why);
+    if (rows && page > 1 && json_array_size(rows) == 0) {
+        /* a page past the last one is a 404, as for every list */
+        json_decref(rows);
+        return 404;
+    }
     json_t *results = rows ? gz_site_stories(rows) : NULL;
     json_decref(rows);
-    if (!results) {
-        json_decref(model);
-        json_decref(settings);
+    if (!results)
         return 500;
-    }
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    json_t *model = json_object();
+    gz_site_page_common(req, model, settings, "Search", NULL, "website",
+                        "search");
+    json_object_set_new(json_object_get(model, "page"), "noindex", json_true());
     json_object_set_new(model, "search",
                         json_pack("{s:s, s:I, s:o}", "query", q ? q : "",
                                   "total", (json_int_t)total, "results",

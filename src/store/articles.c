@@ -4,9 +4,14 @@
  * version. Every function returns owned jansson objects in the shape of
  * the view model (docs/THEME.md) and the JSON API.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "gazette/html.h"
 #include "gazette/markdown.h"
@@ -168,64 +173,511 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n)
     return list;
 }
 
+/* ---- search ------------------------------------------------------------
+ *
+ * Every search is bounded (docs/DECISIONS.md, "Search has bounded work"):
+ *
+ * - At most max(1, cores / 2) searches run at once in the process
+ *   (gz_store_search_acquire); one more is refused at once (BUSY) rather
+ *   than queued, since a worker waiting here would hold up every other
+ *   connection it serves. A slot that turned searches away while held
+ *   rests afterwards as long as it was held.
+ * - The statements of one search (the count and the page) share a budget
+ *   of SEARCH_STEPS SQLite VM steps and SEARCH_CPU_MS of the thread's CPU
+ *   time, checked by a progress handler every SEARCH_TICK steps; over it
+ *   the search is abandoned (TOO_BROAD): ranking every match of a word
+ *   that is in most stories is what a bigger budget would buy.
+ * - Only the page's rows are built: the ranked statement picks the ids
+ *   first (bm25 and date), then the story columns for those alone.
+ * - Snippets are made here, not by FTS5's snippet(), whose cost grows with
+ *   the square of the matches in a row: from the title, the excerpt and
+ *   the first GZ_SNIPPET_BODY_CHARS characters of the body, tokenized by the
+ *   index's own tokenizer, so what is marked is what the index matched.
+ * - Words of one or two characters are exact terms; longer ones are
+ *   prefixes ("telesc" finds "telescopes").
+ */
+
+#define SEARCH_TERMS 12         /* words of a query at most */
+#define SEARCH_PREFIX_MIN 3     /* characters for a word to be a prefix */
+#define SEARCH_STEPS 4000000LL  /* VM steps of one search */
+#define SEARCH_CPU_MS 250       /* thread CPU time of one search */
+#define SEARCH_TICK 1000        /* VM steps between budget checks */
+#define SNIPPET_TOKENS 28       /* tokens a snippet shows */
+#define SNIPPET_LEAD 6          /* tokens of context before a match */
+#define SNIPPET_MAX_TOKENS 8192 /* of one column, for the window */
+
+#define SEARCH_MAX_SLOTS 64
+
+/* The slots of searches running at once. A slot that had to turn a
+ * search away while it was held rests afterwards for as long as it was
+ * held: under more demand than slots, searches keep at most half of the
+ * time of their slots however many clients ask, and the worker that has
+ * just finished one cannot chain the next at once while the connections
+ * it serves (a /healthz among them) wait. Without contention a slot is
+ * free again at once, so one reader's searches in a row never meet a
+ * rest. */
+static pthread_mutex_t search_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long search_refusals; /* searches turned away, ever */
+static struct {
+    int busy;
+    long long started_ns, free_at_ns;
+    long long refusals_at_start;
+} search_slot[SEARCH_MAX_SLOTS];
+static atomic_int search_max_running; /* 0: max(1, cores / 2) */
+static atomic_llong search_max_steps; /* 0: SEARCH_STEPS */
+static atomic_int search_max_cpu_ms;  /* 0: SEARCH_CPU_MS */
+
+void gz_store_search_set_limits(int max_running, long long max_steps,
+                                int max_cpu_ms)
+{
+    if (max_running > SEARCH_MAX_SLOTS)
+        max_running = SEARCH_MAX_SLOTS;
+    atomic_store(&search_max_running, max_running > 0 ? max_running : 0);
+    atomic_store(&search_max_steps, max_steps > 0 ? max_steps : 0);
+    atomic_store(&search_max_cpu_ms, max_cpu_ms > 0 ? max_cpu_ms : 0);
+}
+
+static int search_slots(void)
+{
+    static atomic_int by_cores; /* max(1, cores / 2), counted once */
+    int n = atomic_load(&search_max_running);
+    if (n > 0)
+        return n;
+    n = atomic_load(&by_cores);
+    if (n == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cores >= 4 ? (int)(cores / 2) : 1;
+        if (n > SEARCH_MAX_SLOTS)
+            n = SEARCH_MAX_SLOTS;
+        atomic_store(&by_cores, n);
+    }
+    return n;
+}
+
+static long long monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int gz_store_search_acquire(void)
+{
+    int limit = search_slots(), got = 0;
+    long long now = monotonic_ns();
+    pthread_mutex_lock(&search_lock);
+    for (int i = 0; i < limit; i++) {
+        if (!search_slot[i].busy && now >= search_slot[i].free_at_ns) {
+            search_slot[i].busy = 1;
+            search_slot[i].started_ns = now;
+            search_slot[i].refusals_at_start = search_refusals;
+            got = i + 1;
+            break;
+        }
+    }
+    if (!got)
+        search_refusals++;
+    pthread_mutex_unlock(&search_lock);
+    return got;
+}
+
+void gz_store_search_release(int slot)
+{
+    if (slot < 1 || slot > SEARCH_MAX_SLOTS)
+        return;
+    long long now = monotonic_ns();
+    pthread_mutex_lock(&search_lock);
+    search_slot[slot - 1].busy = 0;
+    search_slot[slot - 1].free_at_ns =
+        search_refusals != search_slot[slot - 1].refusals_at_start
+            ? now + (now - search_slot[slot - 1].started_ns)
+            : now;
+    pthread_mutex_unlock(&search_lock);
+}
+
+static long long thread_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The progress handler: 1 (interrupt) once the budget is spent. */
+static int search_progress(void *cls)
+{
+    struct gz_search_run *run = cls;
+    run->steps_left -= SEARCH_TICK;
+    if (run->steps_left < 0 || thread_cpu_ns() > run->cpu_deadline_ns) {
+        run->tripped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run)
+{
+    memset(run, 0, sizeof *run);
+    run->slot = gz_store_search_acquire();
+    if (!run->slot)
+        return GZ_SEARCH_BUSY;
+    long long steps = atomic_load(&search_max_steps);
+    int cpu_ms = atomic_load(&search_max_cpu_ms);
+    run->steps_left = steps > 0 ? steps : SEARCH_STEPS;
+    run->cpu_deadline_ns =
+        thread_cpu_ns() + (cpu_ms > 0 ? cpu_ms : SEARCH_CPU_MS) * 1000000LL;
+    run->held = 1;
+    sqlite3_progress_handler(db->h, SEARCH_TICK, search_progress, run);
+    return 0;
+}
+
+int gz_store_search_end(struct gz_db *db, struct gz_search_run *run)
+{
+    if (!run->held)
+        return 0;
+    sqlite3_progress_handler(db->h, 0, NULL, NULL);
+    gz_store_search_release(run->slot);
+    run->held = 0;
+    return run->tripped ? GZ_SEARCH_TOO_BROAD : 0;
+}
+
+static int word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') ||
+           ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The next word of q from *p: its start and length; 0 at the end. */
+static size_t next_word(const unsigned char **p, const unsigned char **start)
+{
+    while (**p && !word_byte(**p))
+        (*p)++;
+    *start = *p;
+    while (**p && word_byte(**p))
+        (*p)++;
+    return (size_t)(*p - *start);
+}
+
+/* Words of fewer than SEARCH_PREFIX_MIN characters are exact terms. */
+static int word_is_prefix(const unsigned char *w, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((w[i] & 0xc0) != 0x80)
+            chars++;
+    return chars >= SEARCH_PREFIX_MIN;
+}
+
 /*
- * SECURITY: the reader's words become FTS5 string literals ("word"*),
- * joined by spaces (AND). Quotes are doubled per FTS5 rules and every
- * character FTS5 treats as syntax ends up inside a literal, so no input
- * can form an FTS5 expression.
+ * SECURITY: the reader's words become FTS5 string literals ("word"*, or
+ * "wo" for a word of one or two characters), joined by spaces (AND).
+ * Quotes are doubled per FTS5 rules and every character FTS5 treats as
+ * syntax ends up inside a literal, so no input can form an FTS5
+ * expression.
  */
 int gz_store_fts_query(const char *q, struct gz_buf *out)
 {
     int terms = 0;
-    const unsigned char *p = (const unsigned char *)q;
-    while (*p && terms < 12) {
-        while (*p && !(*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-                       ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-            p++;
-        const unsigned char *start = p;
-        while (*p && (*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-                      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-            p++;
-        if (p == start)
-            break;
+    const unsigned char *p = (const unsigned char *)q, *start;
+    size_t n;
+    while (terms < SEARCH_TERMS && (n = next_word(&p, &start)) > 0) {
         if (terms++)
             gz_buf_putc(out, ' ');
         gz_buf_putc(out, '"');
-        gz_buf_append(out, start, (size_t)(p - start));
-        if (gz_buf_puts(out, "\"*") != 0)
+        gz_buf_append(out, start, n);
+        if (gz_buf_puts(out, word_is_prefix(start, n) ? "\"*" : "\"") != 0)
             return GZ_ENOMEM;
     }
     return terms;
 }
 
-/* Snippet text comes with \x01 / \x02 around matches: escape everything,
- * then turn the markers into <mark> tags. */
-char *gz_store_snippet_html(const char *raw)
+/* ---- snippets ---- */
+
+struct qtok {
+    char *text; /* as the tokenizer gives it (folded, stemmed) */
+    int len;
+    int prefix; /* matches tokens it starts */
+    int term;   /* the query word it comes from */
+};
+
+struct gz_snippet_q {
+    fts5_tokenizer api;
+    Fts5Tokenizer *tok;
+    struct qtok q[SEARCH_TERMS * 4];
+    int nq;
+    int term; /* the word being tokenized */
+};
+
+struct dtok {
+    int start, end; /* bytes of the text */
+    unsigned mask;  /* query words it matches */
+};
+
+struct doc {
+    struct gz_snippet_q *sq;
+    struct dtok *t;
+    int n, cap;
+    int full; /* stopped at cap (SNIPPET_MAX_TOKENS at most) */
+};
+
+static int on_query_token(void *cls, int flags, const char *tok, int n,
+                          int start, int end)
 {
-    struct gz_buf b;
-    gz_buf_init(&b);
-    for (const char *p = raw; *p; p++) {
-        if (*p == '\x01')
-            gz_buf_puts(&b, "<mark>");
-        else if (*p == '\x02')
-            gz_buf_puts(&b, "</mark>");
-        else
-            gz_html_escape(&b, p, 1);
-    }
-    return gz_buf_steal(&b, NULL);
+    (void)start;
+    (void)end;
+    struct gz_snippet_q *sq = cls;
+    if ((flags & FTS5_TOKEN_COLOCATED) || n <= 0 ||
+        sq->nq >= (int)(sizeof sq->q / sizeof sq->q[0]))
+        return SQLITE_OK;
+    struct qtok *t = &sq->q[sq->nq];
+    t->text = malloc((size_t)n);
+    if (!t->text)
+        return SQLITE_NOMEM;
+    memcpy(t->text, tok, (size_t)n);
+    t->len = n;
+    t->prefix = 0;
+    t->term = sq->term;
+    sq->nq++;
+    return SQLITE_OK;
 }
 
-json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
-                        int limit, long long *total)
+static int on_doc_token(void *cls, int flags, const char *tok, int n, int start,
+                        int end)
+{
+    struct doc *d = cls;
+    if (flags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    if (d->n >= d->cap) {
+        d->full = 1;
+        return SQLITE_DONE; /* ends the tokenizing: the window is enough */
+    }
+    unsigned mask = 0;
+    for (int i = 0; i < d->sq->nq; i++) {
+        const struct qtok *q = &d->sq->q[i];
+        if ((q->prefix ? n >= q->len : n == q->len) &&
+            memcmp(tok, q->text, (size_t)q->len) == 0)
+            mask |= 1u << q->term;
+    }
+    d->t[d->n].start = start;
+    d->t[d->n].end = end;
+    d->t[d->n].mask = mask;
+    d->n++;
+    return SQLITE_OK;
+}
+
+void gz_store_snippet_free(struct gz_snippet_q *sq)
+{
+    if (!sq)
+        return;
+    for (int i = 0; i < sq->nq; i++)
+        free(sq->q[i].text);
+    if (sq->tok)
+        sq->api.xDelete(sq->tok);
+    free(sq);
+}
+
+struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db, const char *q)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = gz_db_stmt(db, GZ_SQL("SELECT fts5(?1)"));
+    if (!st)
+        return NULL;
+    sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+    if (!api)
+        return NULL;
+    struct gz_snippet_q *sq = calloc(1, sizeof *sq);
+    if (!sq)
+        return NULL;
+    void *ud = NULL;
+    /* NOTE: the tokenizer of articles_fts (sql/0001_init.sql): a snippet
+     * marks what the index matched only while the two agree. */
+    static const char *args[] = {"unicode61", "remove_diacritics", "2"};
+    if (api->xFindTokenizer(api, "porter", &ud, &sq->api) != SQLITE_OK ||
+        sq->api.xCreate(ud, args, 3, &sq->tok) != SQLITE_OK) {
+        sq->tok = NULL;
+        gz_store_snippet_free(sq);
+        return NULL;
+    }
+    const unsigned char *p = (const unsigned char *)q, *start;
+    size_t n;
+    for (int term = 0; term < SEARCH_TERMS && (n = next_word(&p, &start)) > 0;
+         term++) {
+        int prefix = word_is_prefix(start, n);
+        int first = sq->nq;
+        sq->term = term;
+        if (sq->api.xTokenize(
+                sq->tok, sq,
+                FTS5_TOKENIZE_QUERY | (prefix ? FTS5_TOKENIZE_PREFIX : 0),
+                (const char *)start, (int)n, on_query_token) != SQLITE_OK) {
+            gz_store_snippet_free(sq);
+            return NULL;
+        }
+        /* As in FTS5, only the last token of a phrase is a prefix. */
+        if (prefix && sq->nq > first)
+            sq->q[sq->nq - 1].prefix = 1;
+    }
+    return sq;
+}
+
+/* The best window of d: the start of the SNIPPET_TOKENS tokens holding
+ * the most distinct query words (then the most matches, then the
+ * earliest). *score gets 1000 per distinct word plus 1 per match; 0 when
+ * nothing matches (the window then starts at 0). */
+static int best_window(const struct doc *d, int *score)
+{
+    int best = 0, best_score = 0;
+    for (int i = 0; i < d->n; i++) {
+        if (!d->t[i].mask)
+            continue;
+        int s = i - SNIPPET_LEAD;
+        if (s > d->n - SNIPPET_TOKENS)
+            s = d->n - SNIPPET_TOKENS;
+        if (s < 0)
+            s = 0;
+        unsigned seen = 0;
+        int hits = 0;
+        for (int j = s; j < d->n && j < s + SNIPPET_TOKENS; j++) {
+            if (d->t[j].mask) {
+                seen |= d->t[j].mask;
+                hits++;
+            }
+        }
+        int sc = __builtin_popcount(seen) * 1000 + hits;
+        if (sc > best_score) {
+            best_score = sc;
+            best = s;
+        }
+    }
+    *score = best_score;
+    return best;
+}
+
+/* Appends the window of d starting at token s of text (len bytes) as
+ * escaped HTML with <mark> around the matching tokens; "…" where text
+ * was left out. cut: the text itself is the start of something longer. */
+static void window_html(struct gz_buf *b, const struct doc *d, int s,
+                        const char *text, size_t len, int cut)
+{
+    int e = s + SNIPPET_TOKENS < d->n ? s + SNIPPET_TOKENS : d->n;
+    size_t from = s > 0 ? (size_t)d->t[s].start : 0;
+    int all_to_end = e == d->n && !cut && !d->full;
+    size_t to = all_to_end || e == 0 ? len : (size_t)d->t[e - 1].end;
+    if (s > 0)
+        gz_buf_puts(b, "\xe2\x80\xa6");
+    size_t at = from;
+    for (int i = s; i < e; i++) {
+        if (!d->t[i].mask)
+            continue;
+        size_t ts = (size_t)d->t[i].start, te = (size_t)d->t[i].end;
+        if (ts < at || te > to)
+            continue;
+        gz_html_escape(b, text + at, ts - at);
+        gz_buf_puts(b, "<mark>");
+        gz_html_escape(b, text + ts, te - ts);
+        gz_buf_puts(b, "</mark>");
+        at = te;
+    }
+    if (to > at)
+        gz_html_escape(b, text + at, to - at);
+    if (!all_to_end && e > 0)
+        gz_buf_puts(b, "\xe2\x80\xa6");
+}
+
+char *gz_store_snippet_make(struct gz_snippet_q *sq, const char *title,
+                            const char *excerpt, const char *body, int body_cut)
+{
+    /* Body first: on a tie it says the most beside the title shown. */
+    const char *texts[3] = {body ? body : "", excerpt ? excerpt : "",
+                            title ? title : ""};
+    struct dtok *toks[3] = {NULL, NULL, NULL};
+    struct doc docs[3];
+    int starts[3], best = -1, best_score = -1;
+    char *out = NULL;
+    for (int c = 0; c < 3; c++) {
+        docs[c] = (struct doc){sq, NULL, 0, 0, 0};
+        starts[c] = 0;
+        if (!texts[c][0])
+            continue;
+        /* Tokens are separated, so a text of n bytes has at most n / 2 + 1
+         * of them: titles take a few entries, not SNIPPET_MAX_TOKENS. */
+        size_t n = strlen(texts[c]);
+        docs[c].cap = n / 2 + 1 < SNIPPET_MAX_TOKENS ? (int)(n / 2 + 1)
+                                                     : SNIPPET_MAX_TOKENS;
+        toks[c] = malloc((size_t)docs[c].cap * sizeof *toks[c]);
+        if (!toks[c])
+            goto out;
+        docs[c].t = toks[c];
+        int rc = sq->api.xTokenize(sq->tok, &docs[c], FTS5_TOKENIZE_DOCUMENT,
+                                   texts[c], (int)(n < INT32_MAX ? n : 0),
+                                   on_doc_token);
+        if (rc != SQLITE_OK && rc != SQLITE_DONE)
+            goto out;
+        if (docs[c].n == 0)
+            continue; /* no words at all: nothing to show */
+        int score;
+        starts[c] = best_window(&docs[c], &score);
+        if (score > best_score) {
+            best_score = score;
+            best = c;
+        }
+    }
+    struct gz_buf b;
+    gz_buf_init(&b);
+    if (best >= 0)
+        window_html(&b, &docs[best], starts[best], texts[best],
+                    strlen(texts[best]), best == 0 && body_cut);
+    out = gz_buf_steal(&b, NULL);
+    if (!out)
+        out = strdup("");
+out:
+    for (int c = 0; c < 3; c++)
+        free(toks[c]);
+    return out;
+}
+
+/* Replaces the snippet_body column of each row (the start of the body,
+ * GZ_SNIPPET_BODY_CHARS characters at most) by snippet_html. */
+void gz_store_snippet_rows(struct gz_snippet_q *sq, json_t *rows)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        const char *body =
+            json_string_value(json_object_get(row, "snippet_body"));
+        char *h = NULL;
+        if (sq) {
+            int cut = body &&
+                      gz_utf8_len(body, strlen(body)) >= GZ_SNIPPET_BODY_CHARS;
+            h = gz_store_snippet_make(
+                sq, json_string_value(json_object_get(row, "title")),
+                json_string_value(json_object_get(row, "custom_excerpt")), body,
+                cut);
+        }
+        json_object_set_new(row, "snippet_html", json_string(h ? h : ""));
+        free(h);
+        json_object_del(row, "snippet_body");
+    }
+}
+
+json_t *gz_store_search_bounded(struct gz_db *db, const char *q, long long page,
+                                int limit, long long *total, int *why)
 {
     struct gz_buf fq;
     gz_buf_init(&fq);
     *total = 0;
+    *why = 0;
     int terms = gz_store_fts_query(q, &fq);
     json_t *list = json_array();
-    if (terms <= 0) {
-        gz_buf_free(&fq);
-        return list;
+    struct gz_search_run run = {0};
+    struct gz_snippet_q *sq = NULL;
+    if (terms <= 0 || !list)
+        goto out;
+    if (gz_store_search_begin(db, &run) != 0) {
+        *why = GZ_SEARCH_BUSY;
+        goto fail;
     }
     sqlite3_stmt *st = gz_db_stmt(
         db, GZ_SQL("SELECT count(*) FROM articles a"
@@ -235,39 +687,59 @@ json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
     if (!st)
         goto fail;
     gz_bind_text(st, 1, gz_buf_cstr(&fq));
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
         *total = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        goto fail;
 
+    /* The page's ids by rank first, then the columns of those alone. */
     st = gz_db_stmt(
-        db, GZ_SQL("SELECT " GZ_STORY_COLS ", snippet(articles_fts, -1,"
-                   " char(1), char(2), '…', 28) AS snippet_raw"
-                   " FROM articles_fts f JOIN articles a ON a.id = f.rowid"
+        db, GZ_SQL("SELECT " GZ_STORY_COLS ", " GZ_SNIPPET_BODY_COL
+                   " FROM (SELECT f.rowid AS r_id,"
+                   "   bm25(articles_fts, 10.0, 4.0, 1.0) AS r_score,"
+                   "   p.published_at AS r_pa"
+                   "   FROM articles_fts f JOIN articles p ON p.id = f.rowid"
+                   "   WHERE articles_fts MATCH ?1 AND p.status = 'published'"
+                   "   ORDER BY r_score, r_pa DESC, r_id DESC"
+                   "   LIMIT ?2 OFFSET ?3) r"
+                   " JOIN articles a ON a.id = r.r_id"
                    " JOIN users u ON u.id = a.author_id"
-                   " WHERE articles_fts MATCH ?1 AND a.status = 'published'"
-                   " ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0),"
-                   " a.published_at DESC LIMIT ?2 OFFSET ?3"));
+                   " ORDER BY r.r_score, r.r_pa DESC, r.r_id DESC"));
     if (!st)
         goto fail;
     gz_bind_text(st, 1, gz_buf_cstr(&fq));
     sqlite3_bind_int(st, 2, limit);
     sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *c = gz_row_json(st);
-        char *snip = gz_store_snippet_html(
-            json_string_value(json_object_get(c, "snippet_raw")));
-        json_object_set_new(c, "snippet_html", json_string(snip ? snip : ""));
-        json_object_del(c, "snippet_raw");
-        free(snip);
-        json_array_append_new(list, c);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, gz_row_json(st));
     sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        goto fail;
+    if (gz_store_search_end(db, &run) != 0) {
+        *why = GZ_SEARCH_TOO_BROAD;
+        goto fail;
+    }
+    sq = gz_store_snippet_prepare(db, q);
+    gz_store_snippet_rows(sq, list);
+    goto out;
+fail:
+    if (gz_store_search_end(db, &run) != 0)
+        *why = GZ_SEARCH_TOO_BROAD;
+    json_decref(list);
+    list = NULL;
+out:
+    gz_store_snippet_free(sq);
     gz_buf_free(&fq);
     return list;
-fail:
-    gz_buf_free(&fq);
-    json_decref(list);
-    return NULL;
+}
+
+json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
+                        int limit, long long *total)
+{
+    int why;
+    return gz_store_search_bounded(db, q, page, limit, total, &why);
 }
 
 json_t *gz_store_sitemap(struct gz_db *db)

@@ -82,11 +82,52 @@ long long gz_store_offset(long long page, int limit);
  */
 sqlite3_stmt *gz_db_prepare_built(struct gz_db *db, const char *sql);
 
-/* The reader's words as an FTS5 query of quoted prefix terms (never FTS5
- * syntax); returns the number of terms (0: nothing to search). */
+/* The reader's words as an FTS5 query of quoted terms (never FTS5
+ * syntax): words of three characters or more are prefixes ("word"*),
+ * shorter ones exact ("wo"); at most 12 words. Returns the number of
+ * terms (0: nothing to search). */
 int gz_store_fts_query(const char *q, struct gz_buf *out);
-/* An FTS5 snippet with \x01/\x02 around matches as escaped HTML with
- * <mark>. Owned. */
-char *gz_store_snippet_html(const char *raw);
+
+/* ---- bounded searches (articles.c; docs/DECISIONS.md) ---- */
+
+/* One search under way: its slot among the searches running at once and
+ * what is left of its budget (SQLite VM steps, thread CPU time). */
+struct gz_search_run {
+    long long steps_left;
+    long long cpu_deadline_ns;
+    int tripped; /* the budget ran out: the statement was interrupted */
+    int held;    /* a slot is taken and the progress handler set */
+    int slot;    /* gz_store_search_acquire's */
+};
+/* Takes a slot and sets the budget's progress handler on db: 0, or
+ * GZ_SEARCH_BUSY (nothing taken) when every slot is in use. */
+int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run);
+/* Removes the handler and gives the slot back (nothing when begin
+ * failed): 0, or GZ_SEARCH_TOO_BROAD when the budget ran out, which made
+ * a statement fail with SQLITE_INTERRUPT. */
+int gz_store_search_end(struct gz_db *db, struct gz_search_run *run);
+
+/* The column of a search's page holding the start of the body that
+ * snippets are made from (gz_store_snippet_rows replaces it). */
+#define GZ_SNIPPET_BODY_CHARS 16384 /* the number in the SQL below */
+#define GZ_SNIPPET_BODY_COL "substr(a.plain, 1, 16384) AS snippet_body"
+
+/* Snippets: the query's words tokenized as the index does them. NULL
+ * when the tokenizer cannot be had (rows then get an empty snippet).
+ * Owned: gz_store_snippet_free. */
+struct gz_snippet_q;
+struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db,
+                                              const char *q);
+void gz_store_snippet_free(struct gz_snippet_q *sq);
+/* The snippet of one story as escaped HTML with <mark> around the words
+ * that match: SNIPPET_TOKENS tokens of the body's start, the excerpt or
+ * the title, whichever window holds the most distinct words. body_cut:
+ * body is the start of a longer text. Owned; NULL when out of memory. */
+char *gz_store_snippet_make(struct gz_snippet_q *sq, const char *title,
+                            const char *excerpt, const char *body,
+                            int body_cut);
+/* In each row (title, custom_excerpt, snippet_body) sets snippet_html and
+ * drops snippet_body. sq may be NULL. */
+void gz_store_snippet_rows(struct gz_snippet_q *sq, json_t *rows);
 
 #endif

@@ -309,6 +309,8 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     struct gz_buf fq;
     gz_buf_init(&fq);
     const char *fts = NULL;
+    struct gz_search_run run = {0};
+    struct gz_snippet_q *sq = NULL;
     if (f->q) {
         if (gz_store_fts_query(f->q, &fq) <= 0) {
             /* No searchable words: nothing matches. */
@@ -325,10 +327,18 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
                                     " ON u.id = a.author_id")
                            : GZ_SQL(" FROM articles a JOIN users u"
                                     " ON u.id = a.author_id");
+    int ranked = f->rank && fts;
     struct built b = {{0}, json_array(), err, errlen, 0};
     gz_buf_init(&b.sql);
     json_t *list = NULL;
     sqlite3_stmt *st = NULL;
+    /* A search is bounded (articles.c): a slot among the searches running
+     * at once, and a budget for the count and the page together. */
+    if (fts && gz_store_search_begin(db, &run) != 0) {
+        *bad = GZ_SEARCH_BUSY;
+        snprintf(err, errlen, "too many searches are running");
+        goto out;
+    }
 
     if (total) {
         gz_buf_puts(&b.sql, "SELECT count(*)");
@@ -350,12 +360,21 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
         json_array_clear(b.binds);
     }
 
-    gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
-    if (f->with_body)
-        gz_buf_puts(&b.sql, ", a.html, a.markdown");
-    if (f->rank && fts)
-        gz_buf_puts(&b.sql, ", snippet(articles_fts, -1, char(1), char(2),"
-                            " '…', 28) AS snippet_raw");
+    if (ranked) {
+        /* The page's ids by rank first, then the columns of those alone:
+         * only the rows shown cost more than their rank. */
+        gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
+        if (f->with_body)
+            gz_buf_puts(&b.sql, ", a.html, a.markdown");
+        gz_buf_puts(&b.sql,
+                    ", " GZ_SNIPPET_BODY_COL " FROM (SELECT a.id AS r_id,"
+                    " bm25(articles_fts, 10.0, 4.0, 1.0) AS r_score,"
+                    " a.published_at AS r_pa");
+    } else {
+        gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
+        if (f->with_body)
+            gz_buf_puts(&b.sql, ", a.html, a.markdown");
+    }
     gz_buf_puts(&b.sql, from);
     story_where(&b, f, fts);
     if (b.bad)
@@ -363,9 +382,8 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     static const char *const order_cols[] = {
         " ORDER BY a.published_at", " ORDER BY a.updated_at",
         " ORDER BY a.created_at", " ORDER BY a.title COLLATE NOCASE"};
-    if (f->rank && fts) {
-        gz_buf_puts(&b.sql, " ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0),"
-                            " a.published_at DESC");
+    if (ranked) {
+        gz_buf_puts(&b.sql, " ORDER BY r_score, r_pa DESC, r_id DESC");
     } else {
         int o = f->order >= GZ_ORDER_PUBLISHED && f->order <= GZ_ORDER_TITLE
                     ? (int)f->order
@@ -377,23 +395,18 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     gz_buf_puts(&b.sql, " LIMIT ? OFFSET ?");
     bind_int(&b, f->limit);
     bind_int(&b, gz_store_offset(f->page, f->limit));
+    if (ranked)
+        gz_buf_puts(&b.sql, ") r JOIN articles a ON a.id = r.r_id"
+                            " JOIN users u ON u.id = a.author_id"
+                            " ORDER BY r.r_score, r.r_pa DESC, r.r_id DESC");
     st = gz_db_prepare_built(db, gz_buf_cstr(&b.sql));
     if (!st)
         goto out;
     bind_all(st, b.binds, 1);
     list = json_array();
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *row = gz_row_json(st);
-        json_t *raw = json_object_get(row, "snippet_raw");
-        if (json_is_string(raw)) {
-            char *h = gz_store_snippet_html(json_string_value(raw));
-            json_object_set_new(row, "snippet_html", json_string(h ? h : ""));
-            free(h);
-            json_object_del(row, "snippet_raw");
-        }
-        json_array_append_new(list, row);
-    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, gz_row_json(st));
     if (rc != SQLITE_DONE) {
         json_decref(list);
         list = NULL;
@@ -402,6 +415,17 @@ out:
     if (b.bad)
         *bad = 1;
     sqlite3_finalize(st);
+    if (gz_store_search_end(db, &run) != 0) {
+        *bad = GZ_SEARCH_TOO_BROAD;
+        snprintf(err, errlen, "the search is too broad");
+        json_decref(list);
+        list = NULL;
+    }
+    if (list && ranked) {
+        sq = gz_store_snippet_prepare(db, f->q);
+        gz_store_snippet_rows(sq, list);
+        gz_store_snippet_free(sq);
+    }
     gz_buf_free(&b.sql);
     json_decref(b.binds);
     gz_buf_free(&fq);

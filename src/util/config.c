@@ -47,12 +47,27 @@ static const struct key keys[] = {
     INT("server", "threads", "GAZETTE_THREADS", threads, 0, 256,
         "worker threads; 0: four per CPU core"),
     INT("server", "max_connections", "GAZETTE_MAX_CONNECTIONS",
-        max_connections, 1, 100000, "concurrent connections at most"),
+        max_connections, 1, 100000,
+        "concurrent connections at most (503 beyond)"),
     INT("server", "per_ip_connections", "GAZETTE_PER_IP_CONNECTIONS",
         per_ip_connections, 0, 100000,
-        "concurrent connections per client address (0: no limit)"),
+        "concurrent connections per client address, IPv6 per /64 "
+        "(0: no limit)"),
     INT("server", "timeout", "GAZETTE_TIMEOUT", timeout, 1, 3600,
         "seconds an idle or slow connection is kept"),
+    INT("server", "header_timeout", "GAZETTE_HEADER_TIMEOUT", header_timeout,
+        1, 3600,
+        "seconds from accept, or from the previous answer, to a request's "
+        "complete headers"),
+    INT("server", "body_timeout", "GAZETTE_BODY_TIMEOUT", body_timeout, 1,
+        3600, "seconds to receive a request body, plus one per body_rate"),
+    SIZE("server", "body_rate", "GAZETTE_BODY_RATE", body_rate, 1024,
+         1LL << 30, "body bytes that earn one more second of body_timeout"),
+    SIZE("server", "max_header_bytes", "GAZETTE_MAX_HEADER_BYTES",
+         max_header_bytes, 1024, 256 * 1024,
+         "largest request header fields, all together (431 beyond)"),
+    INT("server", "max_query_params", "GAZETTE_MAX_QUERY_PARAMS",
+        max_query_params, 1, 1000, "most query parameters (431 beyond)"),
     SIZE("server", "max_form_bytes", "GAZETTE_MAX_FORM_BYTES", max_form_bytes,
          1024, 1LL << 30, "largest form or JSON body (413 beyond)"),
     SIZE("server", "max_upload_bytes", "GAZETTE_MAX_UPLOAD_BYTES",
@@ -63,6 +78,9 @@ static const struct key keys[] = {
         31536000, "Cache-Control max-age (seconds) of public pages"),
     BOOL("server", "page_cache", "GAZETTE_PAGE_CACHE", page_cache,
          "keep rendered public pages in memory until content changes"),
+    SIZE("server", "page_cache_bytes", "GAZETTE_PAGE_CACHE_BYTES",
+         page_cache_bytes, 1024 * 1024, 1LL << 36,
+         "the page cache's bodies at most; older entries make room"),
     BOOL("server", "gzip", "GAZETTE_GZIP", gzip,
          "gzip text answers over 1 KiB when the client accepts it"),
     STR("server", "tls_cert", "GAZETTE_TLS_CERT", tls_cert,
@@ -108,13 +126,19 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->port = 8080;
     cfg->threads = 0;
     cfg->max_connections = 1024;
-    cfg->per_ip_connections = 0;
+    cfg->per_ip_connections = 32;
     cfg->timeout = 15;
+    cfg->header_timeout = 10;
+    cfg->body_timeout = 30;
+    cfg->body_rate = 64 * 1024;
+    cfg->max_header_bytes = 16 * 1024;
+    cfg->max_query_params = 100;
     cfg->max_form_bytes = 1 << 20;
     cfg->max_upload_bytes = 10 << 20;
     cfg->max_url_bytes = 8192;
     cfg->cache_max_age = 0;
     cfg->page_cache = 1;
+    cfg->page_cache_bytes = 64 << 20;
     cfg->gzip = 1;
     snprintf(cfg->db_path, sizeof cfg->db_path, "data/gazette.db");
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "data");

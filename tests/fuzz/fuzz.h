@@ -45,6 +45,12 @@ void fz_quiet(void);
 /* Prints "fuzz: message" on stderr and aborts (set-up failures). */
 void fz_die(const char *what) __attribute__((noreturn));
 
+/* Creates the database at path with every migration applied and the
+ * demo content (demo/demo.json) plus the hostile fixture
+ * (tests/http/fixtures/hostile.json) imported, and closes it. Aborts on
+ * failure. */
+void fz_seed_demo(const char *path);
+
 /*
  * Database snapshots: a harness that lets its input write to a database
  * file takes a snapshot of the seeded file once (fz_db_snapshot), then

@@ -16,7 +16,6 @@
  *
  * Usage: fuzz_<name>_replay [-v] FILE|DIR...
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>

@@ -10,7 +10,6 @@
  *
  * Threads: none; everything here runs on the fuzzer's one thread.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
 #include <sqlite3.h>
@@ -20,7 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "fuzz.h"
+#include "gazette/db.h"
+#include "gazette/store.h"
 #include "gazette/util.h"
 
 #ifndef GZ_FUZZ_SOURCE_ROOT
@@ -29,7 +32,8 @@
 
 void fz_die(const char *what)
 {
-    fprintf(stderr, "fuzz: %s\n", what);
+    /* Straight to the descriptor: stderr may be fz_quiet's filter. */
+    dprintf(2, "fuzz: %s\n", what);
     abort();
 }
 
@@ -109,6 +113,31 @@ void fz_quiet(void)
         setvbuf(f, NULL, _IOLBF, 0);
         stderr = f;
     }
+}
+
+/* ---- the seeded database ------------------------------------------------ */
+
+static void import_file(struct gz_db *db, const char *rel)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(fz_source_path(rel), JSON_REJECT_DUPLICATES,
+                                 &jerr);
+    char err[512] = "";
+    if (!doc || gz_store_import(db, doc, err, sizeof err) != 0) {
+        dprintf(2, "fuzz: %s: %s%s\n", rel, doc ? "" : jerr.text, err);
+        fz_die("cannot import the seed content");
+    }
+    json_decref(doc);
+}
+
+void fz_seed_demo(const char *path)
+{
+    struct gz_db *db = gz_db_open(path, GZ_DB_READWRITE, "NORMAL");
+    if (!db || gz_db_migrate(db) < 0)
+        fz_die("cannot create the database");
+    import_file(db, "demo/demo.json");
+    import_file(db, "tests/http/fixtures/hostile.json");
+    gz_db_close(db);
 }
 
 /* ---- database snapshots -------------------------------------------------- */

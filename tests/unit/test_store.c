@@ -1683,6 +1683,161 @@ static void test_demo_import(void **state)
     json_decref(l);
 }
 
+/* ---- bounded search (issue 9; docs/DECISIONS.md) ---------------------- */
+
+/* Words of one or two characters are exact terms, longer ones prefixes. */
+static void test_search_short_words_are_exact(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *q;
+        long long want;
+    } cases[] = {
+        {"ze", 0}, /* not "zebra": a two-letter word is a whole word */
+        {"z", 0},  {"zeb", 2}, /* three letters: a prefix */
+        {"on", 2}, /* "...crossing on Tuesday", "printed on its sign" */
+        {"ON", 2}, {"zeb on", 2}, {"ze on", 0},
+    };
+    for (size_t i = 0; i < N(cases); i++) {
+        long long total = -1;
+        json_t *r = cards_search(f->db, cases[i].q, 1, 10, &total);
+        assert_non_null(r);
+        if (total != cases[i].want)
+            fail_msg("search for \"%s\": %lld results, want %lld", cases[i].q,
+                     total, cases[i].want);
+        json_decref(r);
+    }
+}
+
+/* When every slot is taken, a search is refused at once (BUSY), the
+ * site's and the API's alike; a freed slot serves the next. */
+static void test_search_busy_when_slots_are_taken(void **state)
+{
+    struct fixture *f = *state;
+    gz_store_search_set_limits(1, 0, 0);
+    int slot = gz_store_search_acquire();
+    assert_int_equal(slot, 1);
+    assert_int_equal(gz_store_search_acquire(), 0);
+    long long total = -1;
+    int why = 0;
+    json_t *r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    assert_null(r);
+    assert_int_equal(why, GZ_SEARCH_BUSY);
+    struct gz_story_filter sf = {0};
+    sf.q = "zebra";
+    sf.rank = 1;
+    sf.page = 1;
+    sf.limit = 10;
+    int bad = 0;
+    char err[100];
+    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    assert_null(r);
+    assert_int_equal(bad, GZ_SEARCH_BUSY);
+    usleep(20000); /* held a while */
+    gz_store_search_release(slot);
+    /* It turned searches away: it rests as long as it was held. */
+    assert_int_equal(gz_store_search_acquire(), 0);
+    usleep(200000);
+    r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    assert_non_null(r);
+    assert_int_equal(total, 2);
+    json_decref(r);
+    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    assert_non_null(r);
+    assert_int_equal(json_array_size(r), 2);
+    json_decref(r);
+    gz_store_search_set_limits(0, 0, 0);
+}
+
+/* Over its step budget a search is abandoned (TOO_BROAD), and the
+ * connection serves the next search as usual. */
+static void test_search_over_budget_is_too_broad(void **state)
+{
+    struct fixture *f = *state;
+    json_t *doc = json_pack("{s:[]}", "articles");
+    json_t *arts = json_object_get(doc, "articles");
+    for (int i = 0; i < 300; i++) {
+        char slug[32], title[48];
+        snprintf(slug, sizeof slug, "herd-%d", i);
+        snprintf(title, sizeof title, "Zebra herd %d", i);
+        json_array_append_new(
+            arts,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "slug", slug, "title",
+                      title, "markdown", "The zebra herd crossed the river.",
+                      "status", "published", "author", "bea-ploom",
+                      "published_at", at(f, -DAY - i)));
+    }
+    import_ok(f->db, doc);
+    json_decref(doc);
+
+    gz_store_search_set_limits(0, 1, 0);
+    long long total = -1;
+    int why = 0;
+    json_t *r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    assert_null(r);
+    assert_int_equal(why, GZ_SEARCH_TOO_BROAD);
+    struct gz_story_filter sf = {0};
+    sf.q = "zebra";
+    sf.page = 1;
+    sf.limit = 10;
+    int bad = 0;
+    char err[100];
+    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    assert_null(r);
+    assert_int_equal(bad, GZ_SEARCH_TOO_BROAD);
+
+    gz_store_search_set_limits(0, 0, 0);
+    r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    assert_non_null(r);
+    assert_int_equal(total, 302);
+    assert_int_equal(json_array_size(r), 10);
+    json_decref(r);
+    /* The slot was given back each time. */
+    gz_store_search_set_limits(1, 0, 0);
+    usleep(100000); /* past its rest */
+    int slot = gz_store_search_acquire();
+    assert_int_equal(slot, 1);
+    gz_store_search_release(slot);
+    gz_store_search_set_limits(0, 0, 0);
+}
+
+/* A snippet is one short window of the title, the excerpt or the start
+ * of the body, however often the word occurs; a match past the start of
+ * a long body finds the story, and its snippet is the body's start. */
+static void test_search_snippet_is_one_window(void **state)
+{
+    struct fixture *f = *state;
+    struct gz_buf md;
+    gz_buf_init(&md);
+    for (int i = 0; i < 3000; i++)
+        gz_buf_puts(&md, "okapi ");
+    gz_buf_puts(&md, "\n\nThe end of a quagga.");
+    json_t *doc = json_pack("{s:[{s:s, s:s, s:s, s:s, s:s, s:s}]}", "articles",
+                            "slug", "okapis", "title", "Okapis", "markdown",
+                            gz_buf_cstr(&md), "status", "published", "author",
+                            "bea-ploom", "published_at", at(f, -DAY));
+    gz_buf_free(&md);
+    import_ok(f->db, doc);
+    json_decref(doc);
+
+    long long total = -1;
+    json_t *r = cards_search(f->db, "okapi", 1, 10, &total);
+    assert_int_equal(total, 1);
+    const char *snip = str(json_array_get(r, 0), "snippet_html");
+    /* 28 tokens, each marked: far from the 3000 there are. */
+    if (strlen(snip) > 800 || !strstr(snip, "<mark>okapi</mark>"))
+        fail_msg("snippet of %zu bytes: %.200s", strlen(snip), snip);
+    json_decref(r);
+
+    r = cards_search(f->db, "quagga", 1, 10, &total);
+    assert_int_equal(total, 1);
+    snip = str(json_array_get(r, 0), "snippet_html");
+    if (strlen(snip) > 400 || strncmp(snip, "okapi okapi", 11) != 0 ||
+        strstr(snip, "<mark>"))
+        fail_msg("snippet of %zu bytes: %.200s", strlen(snip), snip);
+    json_decref(r);
+}
+
 int main(void)
 {
     gz_log_set_quiet(1);
@@ -1722,6 +1877,10 @@ int main(void)
         T(test_import_subscriber_consent, setup_empty),
         T(test_backup, setup_newsroom),
         T(test_demo_import, setup_empty),
+        T(test_search_short_words_are_exact, setup_newsroom),
+        T(test_search_busy_when_slots_are_taken, setup_newsroom),
+        T(test_search_over_budget_is_too_broad, setup_newsroom),
+        T(test_search_snippet_is_one_window, setup_newsroom),
     };
 #undef T
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
