@@ -313,14 +313,8 @@ static enum MHD_Result answer(struct gz_req *req)
                                  "close");
     }
     if (req->early_status) {
-        /* NOTE: the view's error table has no 431 or 501 (it would answer
-         * a 500): they are rendered as the 400 they are a kind of, with
-         * their own message, and sent with their own status. */
-        int st = req->early_status;
-        int shown = st == 431 || st == 501 ? 400 : st;
-        gz_http_error(req, &resp, shown,
+        gz_http_error(req, &resp, req->early_status,
                       req->early_message[0] ? req->early_message : NULL);
-        resp.status = st;
         goto send;
     }
     if (req->preflight) {

@@ -44,8 +44,13 @@ static const struct error_kind {
     {422, "validation_failed", "Check the form", "Some fields need a look."},
     {429, "rate_limited", "Slow down",
      "Too many requests in a short time. Try again in a minute."},
+    {431, "headers_too_large", "Request too large",
+     "The request's headers or its address's parameters are more than this "
+     "site accepts."},
     {500, "internal_error", "Something went wrong",
      "Something went wrong on our side. It has been logged."},
+    {501, "not_implemented", "Not supported",
+     "This site does not support that way of sending a request."},
     {503, "unavailable", "Unavailable",
      "The site is busy or down for a moment. Try again shortly."},
 };
