@@ -106,10 +106,12 @@ def main():
     for build, args, label in also:
         rows += run_build(build, args, label)
     total = [0, 0, 0]
+    w = min(60, max([34] + [len(r[0]) for r in rows]))
     print()
-    print("%-34s %8s %8s %8s" % ("suite / test", "passed", "failed", "skipped"))
+    print("%-*s %8s %8s %8s" % (w, "suite / test", "passed", "failed",
+                                "skipped"))
     for name, p, fl, s in rows:
-        print("%-34s %8d %8d %8d" % (name[-34:], p, fl, s))
+        print("%-*s %8d %8d %8d" % (w, name[-w:], p, fl, s))
         total[0] += p
         total[1] += fl
         total[2] += s

@@ -227,7 +227,7 @@ def self_cpu():
 def metrics(port):
     """Page-cache counters and the request total from /metrics."""
     st, _, body, _ = http_get(port, "/metrics", gzip=False, timeout=30)
-    m = {"hits": 0, "misses": 0, "requests": 0}
+    m = {"hits": 0, "misses": 0, "requests": 0, "ok": 0}
     if st != 200:
         return None
     for line in body.decode("utf-8", "replace").splitlines():
@@ -237,7 +237,15 @@ def metrics(port):
             key = {"gazette_page_cache_hits_total": "hits",
                    "gazette_page_cache_misses_total": "misses",
                    "gazette_http_requests_total": "requests"}[mm.group(1)]
-            m[key] += int(float(mm.group(3)))
+            v = int(float(mm.group(3)))
+            m[key] += v
+            # requests by status class: status="2xx" (or "200"), "3xx"
+            if key == "requests":
+                sm = re.search(r'status="(\d)', mm.group(2) or "")
+                if sm and sm.group(1) in "23":
+                    m["ok"] += v
+                elif sm:
+                    m[sm.group(1) + "xx"] = m.get(sm.group(1) + "xx", 0) + v
     return m
 
 
@@ -250,9 +258,15 @@ def served_cpu(g, m0, m1, c0, c1):
     if not m0 or not m1 or c0 is None or c1 is None:
         return
     served = m1["requests"] - m0["requests"] - 1
+    ok = m1["ok"] - m0["ok"] - 1
     g["served"] = served
+    g["served_ok"] = ok
+    g["statuses"] = {k: m1.get(k, 0) - m0.get(k, 0) for k in ("4xx", "5xx")
+                     if m1.get(k, 0) - m0.get(k, 0)}
     g["cpu"]["server_drained_s"] = round(c1 - c0, 2)
-    g["cpu"]["us_per_served"] = round((c1 - c0) * 1e6 / served, 1) if served > 0 else None
+    # Per request answered with 2xx/3xx: refusals (429, 503) cost CPU too,
+    # and are charged to the answers that were given.
+    g["cpu"]["us_per_served"] = round((c1 - c0) * 1e6 / ok, 1) if ok > 0 else None
 
 
 def cache_delta(m0, m1):
@@ -419,12 +433,18 @@ def run_wrk(args, port, path, script, duration=None, server_pids=None, connectio
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     res["non_2xx"] = int(m.group(1)) if m else 0
     reqs = res.get("requests") or 0
+    res["bytes_per_resp"] = round(res.get("bytes", 0) / reqs) if reqs else 0
+    # wrk's Requests/sec counts every answer; errors (429, 503, ...) are not
+    # pages served, so the tables use the rate of 2xx/3xx answers.
+    res["rps_all"] = res["rps"]
+    if res.get("duration_us"):
+        res["rps"] = max(0, reqs - res["non_2xx"]) / (res["duration_us"] / 1e6)
+    reqs = max(0, reqs - res["non_2xx"])
     res["cpu"]["server_us_per_req"] = (
         round(res["cpu"]["server_s"] * 1e6 / reqs, 1) if reqs else None)
     if not reqs:   # nothing completed: wrk's latency figures are meaningless zeros
         for k in [k for k in res if k.startswith("lat_")]:
             res[k] = None
-    res["bytes_per_resp"] = round(res.get("bytes", 0) / reqs) if reqs else 0
     res["errors"] = sum(res.get(k, 0) for k in
                         ("err_connect", "err_read", "err_write", "err_timeout")) + res["non_2xx"]
     return res
@@ -843,8 +863,20 @@ def print_table(hdr, rows, left=1):
                          for i, c in enumerate(r)).rstrip())
 
 
+def error_share(x):
+    """Errors (non-2xx, timeouts, socket errors) as a share of wrk's requests."""
+    n = (x.get("requests") or 0) + sum(x.get(k, 0) or 0 for k in
+                                       ("err_connect", "err_read", "err_write", "err_timeout"))
+    if not x.get("errors"):
+        return "0"
+    return f"{100 * x['errors'] / n:.0f}%" if n else "all"
+
+
 def busy_notes(who, x, duration):
     out = []
+    if x.get("statuses"):
+        out.append(f"{who} answered " + ", ".join(f"{v:,} x {k}" for k, v in x["statuses"].items())
+                   + " (from /metrics: refused or failed requests)")
     c = x["cpu"]
     if c["other_s"] > 0.15 * c["machine_s"]:
         out.append(f"NOTE {who}: other processes used {c['other_s']:.1f} of "
@@ -1261,14 +1293,17 @@ def run_soak(ctx, gz, gz_port, gz_pids, mix_lua, token, open_hot):
             dtm = b["t_s"] - a["t_s"]
             b["rps"] = round((b["metrics"]["requests"] - a["metrics"]["requests"]) / dtm, 1)
             b["page_cache"] = cache_delta(a["metrics"], b["metrics"])
+    # The trend leaves out minute 1 (the page cache and SQLite's caches fill
+    # then): from minute 2 to the last, growing if RSS rose by more than 5%
+    # or 4 MiB.
     rss = [m["rss_kib"] for m in marks if m["rss_kib"]]
-    trend = None
-    if len(rss) >= 3:
-        later = rss[1:]
-        growth = later[-1] - later[0]
-        trend = ("growing" if growth > max(0.05 * later[0], 4096) else "flat")
+    trend = slope = None
+    if len(rss) >= 4:
+        growth = rss[-1] - rss[2]
+        slope = round(growth / 1024 / (len(rss) - 3), 2)
+        trend = "growing" if growth > max(0.05 * rss[2], 4096) else "flat"
     res = {"minutes": minutes, "writes": w.summary() if w else None, "wrk": g,
-           "marks": marks, "trend": trend}
+           "marks": marks, "trend": trend, "mib_per_minute_after_2": slope}
     if w and ctx.persistent:
         res["deleted_after"] = w.cleanup()
     ctx.results["soak"] = res
@@ -1284,7 +1319,7 @@ def metrics_safe(port):
 def report(ctx):
     args = ctx.args
     R = ctx.results
-    R["host"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    R["host"].setdefault("loadavg_end", open("/proc/loadavg").read().split()[:3])
     cont = R["content"]
     print()
     print(f"Gazette load benchmark, {R['when']}: {cont['stories']:,} stories; git {R.get('git')}; "
@@ -1336,12 +1371,14 @@ def report(ctx):
         print()
         print(f"Endpoints: wrk against Gazette and against nginx serving the same bytes "
               f"(-d{args.duration}s; -c{args.connections}, search rows -c{args.search_connections})")
-        hdr = ["endpoint", "conns", "gz req/s", "gz p99", "gz CPU/req", "nginx req/s", "nginx p99",
-               "nginx CPU/req", "req/s gz/nginx", "CPU gz/nginx", "unloaded p50", "cache hits"]
+        hdr = ["endpoint", "conns", "gz req/s", "gz p99", "gz errors", "gz CPU/req", "nginx req/s",
+               "nginx p99", "nginx CPU/req", "req/s gz/nginx", "CPU gz/nginx", "unloaded p50",
+               "cache hits"]
         table = []
         for r in R["runs"]:
             g, nn = r["gazette"], r["nginx"]
             table.append([r["endpoint"], str(g["connections"]), f"{g['rps']:,.0f}", fmt_ms(g.get("lat_p99_us")),
+                          error_share(g),
                           fmt_us(g["cpu"].get("us_per_served") or g["cpu"]["server_us_per_req"]),
                           f"{nn['rps']:,.0f}",
                           fmt_ms(nn.get("lat_p99_us")), fmt_us(nn["cpu"]["server_us_per_req"]),
@@ -1351,9 +1388,11 @@ def report(ctx):
                           fmt_pct((g.get("page_cache") or {}).get("hit_rate"))])
         print_table(hdr, table)
         print()
-        print("CPU/req: the server's own CPU time per answered request (Gazette: from the start of the run "
-              "until it is idle again, over the requests /metrics counted). unloaded p50: median of one "
-              "request at a time. cache hits: Gazette's page-cache hit rate during the run.")
+        print("req/s: 2xx/3xx answers per second. errors: other statuses, timeouts and socket errors, "
+              "as a share of requests (p99 includes them). CPU/req: the server's own CPU time per 2xx/3xx "
+              "answer (Gazette: from the start of the run until it is idle again, over the answers /metrics "
+              "counted). unloaded p50: median of one request at a time. cache hits: Gazette's page-cache "
+              "hit rate during the run.")
         for r in R["runs"]:
             g, nn = r["gazette"], r["nginx"]
             print(f"  {r['endpoint']}: {r['note']}; bytes/response gazette {g['bytes_per_resp']:,}, "
@@ -1380,10 +1419,10 @@ def report(ctx):
         print_table(["run", "req/s", "p50", "p99", "CPU/req", "cache hits", "errors", "ratio to read-only"], [
             ["read only", f"{ro['rps']:,.0f}", fmt_ms(ro.get("lat_p50_us")), fmt_ms(ro.get("lat_p99_us")),
              fmt_us(ro["cpu"].get("us_per_served") or ro["cpu"]["server_us_per_req"]), fmt_pct((ro.get("page_cache") or {}).get("hit_rate")),
-             f"{ro['errors']}", "1.00"],
+             error_share(ro), "1.00"],
             ["while writing", f"{wr['rps']:,.0f}", fmt_ms(wr.get("lat_p50_us")), fmt_ms(wr.get("lat_p99_us")),
              fmt_us(wr["cpu"].get("us_per_served") or wr["cpu"]["server_us_per_req"]), fmt_pct((wr.get("page_cache") or {}).get("hit_rate")),
-             f"{wr['errors']}", f"req/s {fmt_ratio(mx['ratio_rps'])}, p99 x{mx['ratio_p99'] or 0:.1f}"],
+             error_share(wr), f"req/s {fmt_ratio(mx['ratio_rps'])}, p99 x{mx['ratio_p99'] or 0:.1f}"],
         ])
         cp, ca, sp = ws["comments_posted"], ws["comments_approved"], ws["stories_published"]
         print(f"  writes: comments posted {cp['ok']}/{cp['count']} ({ws['comment_rate']}/s of "
@@ -1418,7 +1457,9 @@ def report(ctx):
         sk = R["soak"]
         print()
         print(f"Soak: read mix for {sk['minutes']} minute(s)"
-              f"{' while writing' if sk['writes'] else ''}: RSS {sk['trend'] or '-'}")
+              f"{' while writing' if sk['writes'] else ''}: RSS {sk['trend'] or '-'}"
+              + (f" from minute 2 on ({sk['mib_per_minute_after_2']:+.1f} MiB/minute)"
+                 if sk["trend"] else ""))
         print_table(["minute", "RSS", "VmHWM", "threads", "req/s in the minute", "cache hits"], [
             [str(m["minute"]), mib(m["rss_kib"]), mib(m["hwm_kib"]), str(m.get("threads")),
              f"{m['rps']:,.0f}" if m.get("rps") is not None else "-",
@@ -1429,7 +1470,8 @@ def report(ctx):
                   f"{ws['comments_approved']['ok']} ({ws['approve_rate']}/s), stories published "
                   f"{ws['stories_published']['ok']}; worst lag {ws['max_lag_s']} s")
         if not sk["trend"]:
-            print("  (a trend needs two minutes or more: minute 0 is before the load)")
+            print("  (a trend needs three minutes or more: minute 0 is before the load, "
+                  "minute 1 is the caches filling)")
         for line in busy_notes("soak", sk["wrk"], 60 * sk["minutes"]):
             print("    " + line)
 

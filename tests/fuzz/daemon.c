@@ -113,13 +113,22 @@ static void build_app(const char *dir)
     const char *icon = gz_static_url(app.statics, "img/favicon.svg");
     const char *admin_css = gz_static_url(app.statics, "css/admin.css");
     const char *admin_js = gz_static_url(app.statics, "js/admin.js");
-    app.assets = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s}", "css_url",
-        css ? css : "/static/css/site.css", "js_url",
-        js ? js : "/static/js/site.js", "favicon_url",
-        icon ? icon : "/favicon.ico", "admin_css_url",
-        admin_css ? admin_css : "/static/css/admin.css", "admin_js_url",
-        admin_js ? admin_js : "/static/js/admin.js");
+    app.assets =
+        json_pack("{s:s, s:s, s:s, s:s, s:s}", "css_url",
+                  css ? css : "/static/css/site.css", "js_url",
+                  js ? js : "/static/js/site.js", "favicon_url",
+                  icon ? icon : "/favicon.ico", "admin_css_url",
+                  admin_css ? admin_css : "/static/css/admin.css",
+                  "admin_js_url", admin_js ? admin_js : "/static/js/admin.js");
+}
+
+/* A fresh page cache with the configured limit, as server.c makes it. */
+static void new_cache(void)
+{
+    app.cache = gz_http_cache_new();
+    if (!app.cache)
+        fz_die("cannot make the page cache");
+    gz_http_cache_set_limit(app.cache, app.cfg.page_cache_bytes);
 }
 
 /* The request of the one connection, from the URI callback until MHD
@@ -132,8 +141,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return in_progress;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **req_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     if (*req_cls == in_progress)
         in_progress = NULL;
@@ -157,14 +166,15 @@ static void start_mhd(void)
 {
     const struct gz_config *cfg = &app.cfg;
     gz_http_request_ids_init();
-    app.cache = gz_http_cache_new();
+    new_cache();
     gz_http_dbpool_start(&app);
     /* server.c's options and memory pool, minus the thread pool, the
      * connection limits (one connection at a time here) and TLS. */
-    size_t pool = (size_t)cfg->max_url_bytes + (size_t)cfg->max_header_bytes +
-                  32 * 1024;
+    size_t pool =
+        (size_t)cfg->max_url_bytes + (size_t)cfg->max_header_bytes + 32 * 1024;
     if (pool < 64 * 1024)
         pool = 64 * 1024;
+    /* clang-format off */
     daemon_ = MHD_start_daemon(
         MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, gz_http_on_request, &app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -172,7 +182,9 @@ static void start_mhd(void)
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, &app,
         MHD_OPTION_UNESCAPE_CALLBACK, gz_http_on_unescape, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_END);
+    /* clang-format on */
     if (!daemon_)
         fz_die("cannot start libmicrohttpd");
 }
@@ -191,7 +203,7 @@ static void fz_daemon_start(void)
     start_mhd();
 }
 
-/* ---- placeholders --------------------------------------------------------- */
+/* ---- placeholders ------------------------------------------------------- */
 
 static const char *placeholder(const char *p, size_t left, size_t *used)
 {
@@ -255,7 +267,7 @@ static void expand(const unsigned char *data, size_t n, struct gz_buf *out)
     }
 }
 
-/* ---- one connection ------------------------------------------------------- */
+/* ---- one connection ----------------------------------------------------- */
 
 static unsigned connections(void)
 {
@@ -314,11 +326,11 @@ size_t fz_daemon_exchange(const unsigned char *data, size_t n)
         fz_die("MHD_add_connection failed");
 
     size_t sent = 0, answered = 0;
-    int idle = 0, closed = 0;
-    for (int round = 0; round < 100000 && !closed; round++) {
+    int idle = 0;
+    for (int round = 0; round < 100000; round++) {
         if (sent < in.len) {
-            ssize_t w = send(sv[0], in.data + sent, in.len - sent,
-                             MSG_NOSIGNAL);
+            ssize_t w =
+                send(sv[0], in.data + sent, in.len - sent, MSG_NOSIGNAL);
             if (w > 0)
                 sent += (size_t)w;
             else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -326,10 +338,8 @@ size_t fz_daemon_exchange(const unsigned char *data, size_t n)
         }
         MHD_run(daemon_);
         ssize_t got = drain(sv[0], &answered);
-        if (got < 0) {
-            closed = 1;
-            break;
-        }
+        if (got < 0)
+            break; /* the server closed the connection */
         /* Done when everything was sent and read by the server, and
          * nothing more came back for a few rounds: it waits for more. */
         int unread = 0;
@@ -352,7 +362,7 @@ size_t fz_daemon_exchange(const unsigned char *data, size_t n)
 
     /* The next input starts from the same state. */
     gz_http_cache_free(app.cache);
-    app.cache = gz_http_cache_new();
+    new_cache();
     fz_db_restore();
     return answered;
 }

@@ -32,9 +32,11 @@ const char *fz_source_root(void);
 /* "<root>/<rel>" into a static buffer (valid until the next call). */
 const char *fz_source_path(const char *rel);
 
-/* A new folder under /dev/shm (or $TMPDIR, or /tmp), removed with
- * everything in it when the process exits normally. Aborts on failure:
- * a harness that cannot set up must not pretend to run. Borrowed. */
+/* A new folder under /dev/shm (or $TMPDIR, or /tmp), gz-fuzz-PID-XXXXXX,
+ * removed with everything in it when the process exits normally; the
+ * folders of processes that died (a crash) are removed by the next one.
+ * Aborts on failure: a harness that cannot set up must not pretend to
+ * run. Borrowed. */
 const char *fz_temp_dir(void);
 
 /* Silences Gazette's logging (info and the numbered error lines) unless

@@ -10,19 +10,19 @@
  * into the next.
  *
  * NOTE: the set holds only these four (the real templates are seeds of
- * the corpus instead, their partials rendering empty). A set of forty
- * makes every partial lookup, a linear search, forty compares, and a
- * template that runs into the engine's step limit (10 million steps,
- * reached by any recursion over a list) took over 20 seconds under the
- * fuzzer's instrumentation instead of about one.
+ * the corpus instead, their partials rendering empty): with forty, every
+ * partial lookup (a linear search) is forty compares. Any recursion over
+ * a list runs into the engine's step limit (10 million steps), which
+ * takes seconds under the fuzzer's instrumentation; tpl.c may lower the
+ * limit under FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (docs/TESTING.md).
  *
  * The context mixes what the engine must get right: HTML in strings,
  * reals, integers, booleans, null, empty and nested lists and objects,
  * dotted names, Unicode, text that looks like tags, and the shape of a
  * real page model (site, page, articles with tags).
  *
- * Seeds: tests/fuzz/corpus/tpl/ (the templates of templates/ and the Mustache
- * spec's templates).
+ * Seeds: tests/fuzz/corpus/tpl/ (the templates of templates/ and those
+ * of the Mustache spec).
  */
 #include <jansson.h>
 #include <string.h>

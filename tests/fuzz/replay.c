@@ -31,8 +31,8 @@
 extern void __sanitizer_set_death_callback(void (*cb)(void))
     __attribute__((weak));
 
-static FILE *out;             /* stderr as it was at start (fz_quiet swaps) */
-static char current[4096];    /* the input being run */
+static FILE *out;          /* stderr as it was at start (fz_quiet swaps) */
+static char current[4096]; /* the input being run */
 static volatile sig_atomic_t told;
 static int verbose;
 static int passed, failed;
@@ -86,7 +86,8 @@ static void run_file(const char *path)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (verbose)
         fprintf(out, "replay: %s (%zu bytes) %.1f ms\n", path, n,
-                (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+                (t1.tv_sec - t0.tv_sec) * 1e3 +
+                    (t1.tv_nsec - t0.tv_nsec) / 1e6);
     current[0] = '\0';
     free(data);
     passed++;

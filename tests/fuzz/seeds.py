@@ -49,7 +49,9 @@ def png_1x1():
 
 
 PNG = png_1x1()
-GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+GIF = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff"
+       b"!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00"
+       b"\x00\x02\x02D\x01\x00;")
 
 
 class Writer:
@@ -358,6 +360,8 @@ def tpl_seeds():
                                               "*.mustache"))):
         w.add("templates-" + os.path.basename(path),
               open(path, "rb").read())
+    if not os.path.isdir(SPEC):
+        print("seeds.py: %s is missing: no Mustache spec seeds" % SPEC)
     for path in sorted(glob.glob(os.path.join(SPEC, "*.json"))):
         spec = json.load(open(path))
         for t in spec.get("tests", []):

@@ -10,8 +10,10 @@
  *
  * Threads: none; everything here runs on the fuzzer's one thread.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,28 @@ static void remove_temp_dir(void)
         nftw(temp_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Removes the folders of fuzz processes that are gone: a crash, a
+ * timeout or -minimize_crash (which crashes on purpose, again and again)
+ * ends a process without its atexit handlers. */
+static void remove_stale(const char *base)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        int pid;
+        char rest[8];
+        if (sscanf(e->d_name, "gz-fuzz-%d-%7s", &pid, rest) != 2 || pid <= 0 ||
+            kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+        nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+    closedir(d);
+}
+
 const char *fz_temp_dir(void)
 {
     if (temp_dir[0])
@@ -77,7 +101,9 @@ const char *fz_temp_dir(void)
         if (!base || !*base)
             base = "/tmp";
     }
-    snprintf(temp_dir, sizeof temp_dir, "%s/gz-fuzz-XXXXXX", base);
+    remove_stale(base);
+    snprintf(temp_dir, sizeof temp_dir, "%s/gz-fuzz-%d-XXXXXX", base,
+             (int)getpid());
     if (!mkdtemp(temp_dir))
         fz_die("cannot make a temporary folder");
     temp_owner = getpid();
@@ -120,8 +146,8 @@ void fz_quiet(void)
 static void import_file(struct gz_db *db, const char *rel)
 {
     json_error_t jerr;
-    json_t *doc = json_load_file(fz_source_path(rel), JSON_REJECT_DUPLICATES,
-                                 &jerr);
+    json_t *doc =
+        json_load_file(fz_source_path(rel), JSON_REJECT_DUPLICATES, &jerr);
     char err[512] = "";
     if (!doc || gz_store_import(db, doc, err, sizeof err) != 0) {
         dprintf(2, "fuzz: %s: %s%s\n", rel, doc ? "" : jerr.text, err);

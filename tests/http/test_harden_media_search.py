@@ -373,9 +373,12 @@ class SearchBounded(harness.ServerTestCase):
                                          for s in r.json()["articles"]]
         self.assertEqual(found, {"to": True, "ti": False, "tip": True})
 
-    def test_healthz_answers_within_100ms_during_16_searches(self):
-        # 100 ms for a release build; a sanitized one (CI) gets 300.
-        bound = 0.3 if sanitized(self.gz.proc.pid) else 0.1
+    def test_healthz_keeps_answering_during_16_searches(self):
+        # Availability, not speed (speed is the benchmark's and the soak
+        # run's to measure): before the search bounds, /healthz went
+        # unanswered for 30 s; now every probe must answer, well within a
+        # second even on a loaded or sanitized build.
+        bound = 1.0
         src = harness.new_client_address()
         answers, probes = self.search_load(
             "/search?q=t", self.LOAD_S,
