@@ -474,8 +474,12 @@ class CacheKeys(harness.ServerTestCase):
             t.join(120)
         grown_mb = (rss_kb(pid) - rss0) / 1024.0
         entries = metric(self.gz, "gazette_page_cache_entries")
+        # RSS means nothing under the sanitizers (ASan's quarantine holds
+        # freed memory): there the cache's own gauge is the check.
+        rss_ok = grown_mb < 16 or \
+            os.environ.get("GZ_SANITIZE", "none") != "none"
         self.assertEqual((errors, entries is not None and entries <= 4,
-                          grown_mb < 16), ([], True, True),
+                          rss_ok), ([], True, True),
                          "after 2,000 requests with junk parameters: %r "
                          "cache entries, RSS grew %.1f MB" % (entries,
                                                              grown_mb))
