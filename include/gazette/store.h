@@ -234,7 +234,8 @@ struct gz_story_filter {
                                 "scheduled" or "all" */
     long long own_author_id; /* > 0: stories not published are seen only
                                 when this user wrote them (an author) */
-    const char *slug;        /* one story */
+    const char *slug;        /* one story, by slug ... */
+    long long id;            /* ... or by id (0: any) */
     const char *tag_slug, *author_slug;
     const char *q;           /* words: only stories that match */
     int rank;                /* with q: best matches first, snippet */

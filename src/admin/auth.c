@@ -92,10 +92,9 @@ static int is_secure(struct gz_req *req)
     return secure;
 }
 
-static void session_cookie(struct gz_req *req, struct gz_resp *resp,
-                           const char *token)
+static void session_cookie(struct gz_resp *resp, const char *token,
+                           int secure)
 {
-    int secure = is_secure(req);
     char cookie[300];
     snprintf(cookie, sizeof cookie,
              "gz_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax%s",
@@ -105,7 +104,7 @@ static void session_cookie(struct gz_req *req, struct gz_resp *resp,
 
 /* The trusted-device cookie for this account (see the file's head). */
 static void device_cookie(struct gz_req *req, struct gz_resp *resp,
-                          const char *email)
+                          const char *email, int secure)
 {
     char value[130], cookie[300];
     if (gz_store_device_cookie(gz_req_db(req), email, value) != 0)
@@ -113,7 +112,7 @@ static void device_cookie(struct gz_req *req, struct gz_resp *resp,
     snprintf(cookie, sizeof cookie,
              "gz_device=%s; Path=/admin/login; Max-Age=%d; HttpOnly;"
              " SameSite=Strict%s",
-             value, DEVICE_TTL, is_secure(req) ? "; Secure" : "");
+             value, DEVICE_TTL, secure ? "; Secure" : "");
     gz_resp_cookie(resp, cookie);
 }
 
@@ -181,7 +180,7 @@ int gz_page_admin_setup(struct gz_req *req, struct gz_resp *resp)
         return 500;
     }
     gz_log_info(2101, "first admin created (user %lld)", id);
-    session_cookie(req, resp, token);
+    session_cookie(resp, token, is_secure(req));
     gz_resp_redirect(resp, 303, "/admin");
     return 0;
 }
@@ -276,8 +275,10 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     /* A trusted sign-in clears only its device's count: the account's
      * count of untrusted failures (an attack, maybe) stands. */
     gz_ratelimit_clear(trusted ? dev_key : acct_key);
-    session_cookie(req, resp, token);
-    device_cookie(req, resp, email);
+    /* One settings read decides Secure for both cookies. */
+    int secure = is_secure(req);
+    session_cookie(resp, token, secure);
+    device_cookie(req, resp, email, secure);
     gz_resp_redirect(resp, 303, safe_next(form_str(req, "next")));
     return 0;
 }

@@ -214,22 +214,10 @@ static json_t *story_row(struct gz_req *req, const char *slug, long long id,
 {
     const struct gz_user *u = gz_req_user(req);
     struct gz_story_filter f = {0};
-    struct gz_nql idn = {0};
-    char idtext[24];
-    char *values[1] = {idtext};
     f.status = u ? "all" : "published";
     f.own_author_id = u && u->role == GZ_ROLE_AUTHOR ? u->id : 0;
     f.slug = slug;
-    if (id > 0) {
-        /* by id: an id comparison, as a one-node filter */
-        snprintf(idtext, sizeof idtext, "%lld", id);
-        idn.kind = GZ_NQL_CMP;
-        snprintf(idn.key, sizeof idn.key, "id");
-        idn.op = GZ_NQL_EQ;
-        idn.values = values;
-        idn.nvalues = 1;
-        f.filter = &idn;
-    }
+    f.id = id;
     f.page = 1;
     f.limit = 1;
     f.with_body = 1;
@@ -328,8 +316,7 @@ static int read_tags(struct gz_req *req, struct gz_resp *resp, json_t *v,
 }
 
 /* Our own media URL, absolute or not, as the path the store knows. */
-static const char *own_path(struct gz_req *req, const char *url,
-                            const char *base)
+static const char *own_path(const char *url, const char *base)
 {
     size_t bl = strlen(base);
     if (bl && strncmp(url, base, bl) == 0 && url[bl] == '/')
@@ -397,7 +384,7 @@ static int read_write(struct gz_req *req, struct gz_resp *resp, json_t *body,
                                   "feature_image.url is required: the URL the"
                                   " media upload answered.",
                                   "feature_image.url");
-            w->in.image_url = own_path(req, s, base);
+            w->in.image_url = own_path(s, base);
             if (api_str(req, resp, v, "alt", "feature_image.alt", &s) != 0)
                 return -1;
             w->in.image_alt = s ? s : "";

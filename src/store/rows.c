@@ -15,7 +15,6 @@
 #include "gazette/nql.h"
 #include "internal.h"
 
-#define MAX_BINDS 256
 
 /* ---- generic ---------------------------------------------------------- */
 
@@ -277,6 +276,10 @@ static void story_where(struct built *b, const struct gz_story_filter *f,
     if (f->slug) {
         gz_buf_puts(&b->sql, " AND a.slug = ?");
         bind_str(b, f->slug);
+    }
+    if (f->id > 0) {
+        gz_buf_puts(&b->sql, " AND a.id = ?");
+        bind_int(b, f->id);
     }
     if (f->tag_slug) {
         gz_buf_puts(&b->sql, " AND a.id IN (SELECT x.article_id FROM"
