@@ -49,6 +49,17 @@ def counts(out):
     return None
 
 
+FAILED_LINE = re.compile(r"^(?:(?:FAIL|ERROR): .*|not ok .*|\[  FAILED  \] "
+                         r"(?!\d+ test).*|\w+Error: .*)$", re.M)
+
+
+def failed_names(out):
+    """The lines of a test's output that name what failed: unittest's
+    FAIL:/ERROR: headers and the assertion under each, node's "not ok",
+    cmocka's [  FAILED  ] lines; at most 20."""
+    return FAILED_LINE.findall(out)[:20]
+
+
 def run_build(build, args, label):
     """Runs `meson test` in build with args; returns the rows
     (name, passed, failed, skipped) read from its testlog.json."""
@@ -59,7 +70,7 @@ def run_build(build, args, label):
     rc = subprocess.call(cmd)
     if not os.path.exists(log):
         print("meson test in %s wrote no log (exit %d)" % (build, rc))
-        return [((label + "/" if label else "") + "meson test", 0, 1, 0)]
+        return [((label + "/" if label else "") + "meson test", 0, 1, 0, [])]
     rows = []
     with open(log, encoding="utf-8") as f:
         for line in f:
@@ -73,7 +84,7 @@ def run_build(build, args, label):
             if code not in (0, 77) and fl == 0:
                 fl = 1  # crashed or exited badly after its summary
             name = (label + "/" if label else "") + t["name"]
-            rows.append((name, p, fl, s))
+            rows.append((name, p, fl, s, failed_names(out) if fl else []))
     return rows
 
 
@@ -110,11 +121,18 @@ def main():
     print()
     print("%-*s %8s %8s %8s" % (w, "suite / test", "passed", "failed",
                                 "skipped"))
-    for name, p, fl, s in rows:
+    for name, p, fl, s, _ in rows:
         print("%-*s %8d %8d %8d" % (w, name[-w:], p, fl, s))
         total[0] += p
         total[1] += fl
         total[2] += s
+    # What failed, by name, just above the total: the end of a long log
+    # (all CI may show) then says which tests to look at.
+    for name, _, fl, _, lines in rows:
+        if fl:
+            print("failed in %s:" % name)
+            for line in lines or ["(no test named: see its log above)"]:
+                print("  " + line[:300])
     line = "%d passed, %d failed" % (total[0], total[1])
     if total[2]:
         line += ", %d skipped" % total[2]

@@ -29,6 +29,8 @@ struct gz_config {
     int threads;        /* 0: one per core */
     int max_connections;
     int per_ip_connections;
+    int search_slots;   /* searches at once; 0: max(1, cores / 2) */
+    int search_wait_ms; /* a search's wait for a slot; 0: none */
     int timeout;        /* seconds a connection may idle */
     int header_timeout; /* seconds from accept (or the last answer) to a
                            request's complete headers */

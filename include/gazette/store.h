@@ -54,33 +54,51 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n);
 json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
                         int limit, long long *total);
 
+/* A search returns at most this many stories: all of them by relevance
+ * when no more match, else the newest this many, newest first
+ * (docs/DECISIONS.md, "Search: relevance when matches are few, newest
+ * first when they are many"). */
+#define GZ_SEARCH_MAX_RESULTS 1000
+
 /* Why a bounded search gave no rows (gz_store_search_bounded's *why, and
  * *bad of gz_store_story_rows with q); docs/DECISIONS.md has the rules. */
 enum gz_search_refusal {
     GZ_SEARCH_TOO_BROAD = 2, /* over its work budget: the reader should
                                 add words (503) */
-    GZ_SEARCH_BUSY = 3,      /* as many searches as allowed are running:
-                                try again in a second (503, Retry-After) */
+    GZ_SEARCH_BUSY = 3,      /* every slot busy and the wait for one full
+                                or over: try again in a second (503,
+                                Retry-After) */
+    GZ_SEARCH_SHARE = 4,     /* this client has as many searches waiting
+                                as one may: 429, Retry-After */
+};
+/* What a story list found beside its rows. */
+struct gz_found {
+    long long total;  /* the matches (a capped search: the cap) */
+    int newest_first; /* a search of more than GZ_SEARCH_MAX_RESULTS
+                         matches: the newest of them, newest first */
 };
 /* The search behind gz_store_search, telling why it returned NULL: *why
- * is GZ_SEARCH_TOO_BROAD, GZ_SEARCH_BUSY, or 0 for a database error. At
- * most max(1, cores / 2) searches run at once; each has a budget of
- * SQLite steps and CPU time; snippets come from the title, the excerpt and
- * the first 16,384 characters of the body. Thread-safe (the limit is
- * process-wide). */
+ * is GZ_SEARCH_TOO_BROAD, GZ_SEARCH_BUSY, GZ_SEARCH_SHARE, or 0 for a
+ * database error. client (an address, may be NULL) is whom the search is
+ * for: the share of the wait for a slot is per client. found as
+ * gz_store_story_rows's. Snippets come from the title, the excerpt and
+ * the first 16,384 characters of the body. Thread-safe. */
 json_t *gz_store_search_bounded(struct gz_db *db, const char *q,
-                                long long page, int limit, long long *total,
+                                long long page, int limit,
+                                const char *client, struct gz_found *found,
                                 int *why);
 /* Changes the bounds of every later search: searches at once, VM steps
- * and CPU milliseconds each; 0 keeps (or restores) the default. */
+ * and CPU milliseconds each, and how long a search waits for a slot (ms);
+ * 0 keeps (or restores) the default, wait_ms < 0 means no wait. */
 void gz_store_search_set_limits(int max_running, long long max_steps,
-                                int max_cpu_ms);
-/* A slot among the searches running at once: its number (> 0), or 0
- * when none is free. A slot released after searches were turned away
- * while it was held rests as long as it was held before it can be taken
- * again. Searches take one themselves; these are for tests that hold
- * one. Thread-safe. */
-int gz_store_search_acquire(void);
+                                int max_cpu_ms, int wait_ms);
+/* A slot among the searches running at once, for client (NULL: any):
+ * its number (> 0) once taken, waiting for one up to the wait limit in
+ * order of arrival; else -GZ_SEARCH_BUSY (every slot busy, and the queue
+ * of waiting searches full or the wait over) or -GZ_SEARCH_SHARE (this
+ * client already has half of the queue). Searches take one themselves;
+ * these are for tests that hold one. Thread-safe. */
+int gz_store_search_acquire(const char *client);
 void gz_store_search_release(int slot);
 
 /* Every published story, tag and author with their last change, for the
@@ -239,6 +257,8 @@ struct gz_story_filter {
     const char *tag_slug, *author_slug;
     const char *q;           /* words: only stories that match */
     int rank;                /* with q: best matches first, snippet */
+    const char *client;      /* with q: whom the search is for (an
+                                address; its share of the wait) */
     const struct gz_nql *filter;
     int allow_status_key;    /* the filter may use status */
     enum gz_story_order order;
@@ -254,14 +274,16 @@ struct gz_story_filter {
  * image_url, image_alt, image_caption, image_width, image_height,
  * author_id, author_name, author_slug, author_bio, tags [{id, name,
  * slug}], comment_count} (+ html, markdown; + snippet_html when ranked).
- * *total (may be NULL) gets the count of matches. A filter using an
+ * *found (may be NULL) gets the count of matches; a search (q) of more
+ * than GZ_SEARCH_MAX_RESULTS stories in the default order, or ranked,
+ * gives the newest of them, newest first (found->newest_first). A filter using an
  * unknown key, an operator a key does not take or a bad date returns
  * NULL with *bad = 1 and the problem in err. With q the search is
  * bounded as gz_store_search_bounded's: NULL with *bad =
  * GZ_SEARCH_TOO_BROAD or GZ_SEARCH_BUSY when it is refused.
  */
 json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
-                            long long *total, int *bad, char *err,
+                            struct gz_found *found, int *bad, char *err,
                             size_t errlen);
 
 /* Tag rows {id, slug, name, description, article_count} (published

@@ -38,6 +38,11 @@ void api_trim_fields(json_t *obj, json_t *keep);
 /* Answers; items and item are stolen. */
 int api_send_list(struct gz_req *req, struct gz_resp *resp, const char *name,
                   json_t *items, long long page, int limit, long long total);
+/* api_send_list with one more member of meta (key: value, taken). */
+int api_send_list_meta(struct gz_req *req, struct gz_resp *resp,
+                       const char *name, json_t *items, long long page,
+                       int limit, long long total, const char *key,
+                       json_t *value);
 int api_send_one(struct gz_resp *resp, int status, const char *name,
                  json_t *item);
 int api_no_content(struct gz_resp *resp);

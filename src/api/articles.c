@@ -153,13 +153,20 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
         goto out;
     /* The list never carries bodies: html and markdown are for one
      * story. A fields= naming them is still a known field. */
-    long long total = 0;
+    struct gz_found found = {0, 0};
     int bad = 0;
     char err[300];
+    f.client = gz_req_client(req);
     rows =
-        gz_store_story_rows(gz_req_db(req), &f, &total, &bad, err, sizeof err);
+        gz_store_story_rows(gz_req_db(req), &f, &found, &bad, err, sizeof err);
     if (!rows) {
-        if (bad == GZ_SEARCH_BUSY) {
+        if (bad == GZ_SEARCH_SHARE) {
+            api_fail(req, resp, 429,
+                     "q: you have several searches waiting already: try "
+                     "again in a second.",
+                     "q");
+            resp->retry_after = 1;
+        } else if (bad == GZ_SEARCH_BUSY) {
             /* docs/DECISIONS.md, "Search has bounded work" */
             api_fail(req, resp, 503,
                      "q: many searches are running right now: try again "
@@ -188,7 +195,16 @@ static int story_list(struct gz_req *req, struct gz_resp *resp, int search)
         api_trim_fields(s, keep);
         json_array_append_new(items, s);
     }
-    rc = api_send_list(req, resp, "articles", items, f.page, f.limit, total);
+    /* A search says how it ordered its stories, and whether more match
+     * than it lists (docs/DECISIONS.md, "Search: relevance when matches
+     * are few, newest first when they are many"). */
+    json_t *search_meta =
+        f.q ? json_pack("{s:b, s:b}", "ranked",
+                        f.rank && !found.newest_first, "capped",
+                        found.newest_first)
+            : NULL;
+    rc = api_send_list_meta(req, resp, "articles", items, f.page, f.limit,
+                            found.total, "search", search_meta);
 out:
     gz_nql_free(nql);
     json_decref(keep);

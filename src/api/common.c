@@ -165,11 +165,23 @@ void api_trim_fields(json_t *obj, json_t *keep)
 int api_send_list(struct gz_req *req, struct gz_resp *resp, const char *name,
                   json_t *items, long long page, int limit, long long total)
 {
+    return api_send_list_meta(req, resp, name, items, page, limit, total,
+                              NULL, NULL);
+}
+
+int api_send_list_meta(struct gz_req *req, struct gz_resp *resp,
+                       const char *name, json_t *items, long long page,
+                       int limit, long long total, const char *key,
+                       json_t *value)
+{
+    (void)req;
     json_t *doc = json_object();
     json_object_set_new(doc, name, items);
-    json_object_set_new(doc, "meta",
-                        json_pack("{s:o}", "pagination",
-                                  gz_res_pagination(page, limit, total)));
+    json_t *meta = json_pack("{s:o}", "pagination",
+                             gz_res_pagination(page, limit, total));
+    if (key && value)
+        json_object_set_new(meta, key, value);
+    json_object_set_new(doc, "meta", meta);
     int rc = gz_resp_json(resp, 200, doc);
     json_decref(doc);
     return rc;

@@ -160,6 +160,8 @@ void gz_http_cache_put(struct gz_page_cache *c, const char *key,
 int gz_http_cache_key(struct gz_req *req, char *key, size_t keylen);
 /* Entries and bytes (keys and bodies) the page cache holds now. */
 void gz_http_cache_gauges(long long *entries, long long *bytes);
+/* Connections accepted and not closed (the one asking among them). */
+void gz_http_conn_gauges(long long *open);
 
 /* ---- who is asking (guard.c) --------------------------------------------- */
 

@@ -153,6 +153,14 @@ int gz_metrics_render(struct gz_buf *out)
                   "# TYPE gazette_http_requests_in_flight gauge\n"
                   "gazette_http_requests_in_flight %d\n",
                   atomic_load(&in_flight));
+    long long open_conns;
+    gz_http_conn_gauges(&open_conns);
+    gz_buf_printf(out,
+                  "# HELP gazette_http_connections_open Connections accepted"
+                  " and not yet closed.\n"
+                  "# TYPE gazette_http_connections_open gauge\n"
+                  "gazette_http_connections_open %lld\n",
+                  open_conns);
     render_outbox(out);
     return 0;
 }

@@ -312,6 +312,9 @@ static int conns_init(const struct gz_config *cfg, unsigned threads)
                    cfg->max_connections, files, conns.max);
     }
     conns.per_ip = cfg->per_ip_connections;
+    gz_store_search_set_limits(cfg->search_slots, 0, 0,
+                               cfg->search_wait_ms > 0 ? cfg->search_wait_ms
+                                                       : -1);
     conns.header_ms = cfg->header_timeout * 1000LL;
     conns.body_ms = cfg->body_timeout * 1000LL;
     conns.body_rate = cfg->body_rate;
@@ -405,6 +408,13 @@ static enum refusal conns_admit(int fd, const struct sockaddr *sa)
     }
     pthread_mutex_unlock(&conns.lock);
     return r;
+}
+
+void gz_http_conn_gauges(long long *open)
+{
+    pthread_mutex_lock(&conns.lock);
+    *open = conns.used - conns.cut;
+    pthread_mutex_unlock(&conns.lock);
 }
 
 /* MHD refused fd (and closed it): its slot goes. */

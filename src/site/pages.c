@@ -471,7 +471,12 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
  * a search too broad for its budget is not. */
 static int search_refused(struct gz_req *req, struct gz_resp *resp, int why)
 {
-    if (why == GZ_SEARCH_BUSY) {
+    if (why == GZ_SEARCH_SHARE) {
+        gz_respond_error(req, resp, 429,
+                         "You have several searches waiting already: try "
+                         "again in a moment.");
+        resp->retry_after = 1;
+    } else if (why == GZ_SEARCH_BUSY) {
         gz_respond_error(req, resp, 503,
                          "Many searches are running right now: try again "
                          "in a moment.");
@@ -503,12 +508,14 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
     if (page_param(req, resp, &page))
         return 0;
     /* The search first: a refused one is answered before any page work. */
-    long long total = 0;
+    struct gz_found found = {0, 0};
     int why = 0;
     json_t *rows =
         q && *q ? gz_store_search_bounded(gz_req_db(req), q, page,
-                                          app->cfg.page_size, &total, &why)
+                                          app->cfg.page_size,
+                                          gz_req_client(req), &found, &why)
                 : json_array();
+    long long total = found.total;
     if (!rows && why)
         return search_refused(req, resp, why);
     if (rows && page > 1 && json_array_size(rows) == 0) {
@@ -526,9 +533,10 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
                         "search");
     json_object_set_new(json_object_get(model, "page"), "noindex", json_true());
     json_object_set_new(model, "search",
-                        json_pack("{s:s, s:I, s:o}", "query", q ? q : "",
-                                  "total", (json_int_t)total, "results",
-                                  results));
+                        json_pack("{s:s, s:I, s:b, s:o}", "query",
+                                  q ? q : "", "total", (json_int_t)total,
+                                  "newest_first", found.newest_first,
+                                  "results", results));
     struct gz_buf extra;
     gz_buf_init(&extra);
     gz_buf_puts(&extra, "q=");

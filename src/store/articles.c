@@ -177,18 +177,19 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n)
  *
  * Every search is bounded (docs/DECISIONS.md, "Search has bounded work"):
  *
- * - At most max(1, cores / 2) searches run at once in the process
- *   (gz_store_search_acquire); one more is refused at once (BUSY) rather
- *   than queued, since a worker waiting here would hold up every other
- *   connection it serves. A slot that turned searches away while held
- *   rests afterwards as long as it was held.
+ * - At most max(1, cores / 2) searches run at once in the process. One
+ *   more waits for a slot, in order of arrival, at most SEARCH_WAIT_MS
+ *   and with at most SEARCH_QUEUE others; a client (an address) may hold
+ *   half of that queue (GZ_SEARCH_SHARE, 429). Over the queue or the wait
+ *   the search is refused (GZ_SEARCH_BUSY, 503): a worker never waits
+ *   long, since every other connection it serves waits with it.
  * - The statements of one search (the count and the page) share a budget
  *   of SEARCH_STEPS SQLite VM steps and SEARCH_CPU_MS of the thread's CPU
  *   time, checked by a progress handler every SEARCH_TICK steps; over it
- *   the search is abandoned (TOO_BROAD): ranking every match of a word
- *   that is in most stories is what a bigger budget would buy.
- * - Only the page's rows are built: the ranked statement picks the ids
- *   first (bm25 and date), then the story columns for those alone.
+ *   the search is abandoned (TOO_BROAD).
+ * - Which matches a search shows is rows.c's (gz_store_story_rows): all of
+ *   them by bm25 when at most GZ_SEARCH_MAX_RESULTS match, else the newest
+ *   that many; only the page's rows are built.
  * - Snippets are made here, not by FTS5's snippet(), whose cost grows with
  *   the square of the matches in a row: from the title, the excerpt and
  *   the first GZ_SNIPPET_BODY_CHARS characters of the body, tokenized by the
@@ -202,39 +203,40 @@ json_t *gz_store_nav_tags(struct gz_db *db, int n)
 #define SEARCH_STEPS 4000000LL  /* VM steps of one search */
 #define SEARCH_CPU_MS 250       /* thread CPU time of one search */
 #define SEARCH_TICK 1000        /* VM steps between budget checks */
+#define SEARCH_WAIT_MS 100      /* a search waits this long for a slot */
+#define SEARCH_QUEUE 8          /* searches waiting for a slot at most */
 #define SNIPPET_TOKENS 28       /* tokens a snippet shows */
 #define SNIPPET_LEAD 6          /* tokens of context before a match */
 #define SNIPPET_MAX_TOKENS 8192 /* of one column, for the window */
 
 #define SEARCH_MAX_SLOTS 64
 
-/* The slots of searches running at once. A slot that had to turn a
- * search away while it was held rests afterwards for as long as it was
- * held: under more demand than slots, searches keep at most half of the
- * time of their slots however many clients ask, and the worker that has
- * just finished one cannot chain the next at once while the connections
- * it serves (a /healthz among them) wait. Without contention a slot is
- * free again at once, so one reader's searches in a row never meet a
- * rest. */
+/* A search waiting for a slot; release() hands its slot to the oldest. */
+struct search_waiter {
+    pthread_cond_t cv;
+    int slot;           /* set by release(): the slot is now this one's */
+    const char *client; /* NULL: nobody's in particular */
+    struct search_waiter *next;
+};
+
 static pthread_mutex_t search_lock = PTHREAD_MUTEX_INITIALIZER;
-static long long search_refusals; /* searches turned away, ever */
-static struct {
-    int busy;
-    long long started_ns, free_at_ns;
-    long long refusals_at_start;
-} search_slot[SEARCH_MAX_SLOTS];
+static int search_busy[SEARCH_MAX_SLOTS];
+static struct search_waiter *search_head, *search_tail;
+static int search_waiting;
 static atomic_int search_max_running; /* 0: max(1, cores / 2) */
 static atomic_llong search_max_steps; /* 0: SEARCH_STEPS */
 static atomic_int search_max_cpu_ms;  /* 0: SEARCH_CPU_MS */
+static atomic_int search_wait_ms;     /* 0: SEARCH_WAIT_MS; < 0: none */
 
 void gz_store_search_set_limits(int max_running, long long max_steps,
-                                int max_cpu_ms)
+                                int max_cpu_ms, int wait_ms)
 {
     if (max_running > SEARCH_MAX_SLOTS)
         max_running = SEARCH_MAX_SLOTS;
     atomic_store(&search_max_running, max_running > 0 ? max_running : 0);
     atomic_store(&search_max_steps, max_steps > 0 ? max_steps : 0);
     atomic_store(&search_max_cpu_ms, max_cpu_ms > 0 ? max_cpu_ms : 0);
+    atomic_store(&search_wait_ms, wait_ms);
 }
 
 static int search_slots(void)
@@ -254,29 +256,70 @@ static int search_slots(void)
     return n;
 }
 
-static long long monotonic_ns(void)
+static int same_client(const char *a, const char *b)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return a && b && strcmp(a, b) == 0;
 }
 
-int gz_store_search_acquire(void)
+int gz_store_search_acquire(const char *client)
 {
-    int limit = search_slots(), got = 0;
-    long long now = monotonic_ns();
+    int limit = search_slots();
+    int wait_ms = atomic_load(&search_wait_ms);
+    if (wait_ms == 0)
+        wait_ms = SEARCH_WAIT_MS;
     pthread_mutex_lock(&search_lock);
     for (int i = 0; i < limit; i++) {
-        if (!search_slot[i].busy && now >= search_slot[i].free_at_ns) {
-            search_slot[i].busy = 1;
-            search_slot[i].started_ns = now;
-            search_slot[i].refusals_at_start = search_refusals;
-            got = i + 1;
-            break;
+        if (!search_busy[i]) {
+            search_busy[i] = 1;
+            pthread_mutex_unlock(&search_lock);
+            return i + 1;
         }
     }
-    if (!got)
-        search_refusals++;
+    int mine = 0;
+    for (struct search_waiter *w = search_head; w; w = w->next)
+        mine += same_client(w->client, client);
+    int got = -GZ_SEARCH_BUSY;
+    if (client && mine >= SEARCH_QUEUE / 2) {
+        got = -GZ_SEARCH_SHARE;
+    } else if (wait_ms > 0 && search_waiting < SEARCH_QUEUE) {
+        struct search_waiter me = {.slot = 0, .client = client, .next = NULL};
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&me.cv, &ca);
+        pthread_condattr_destroy(&ca);
+        if (search_tail)
+            search_tail->next = &me;
+        else
+            search_head = &me;
+        search_tail = &me;
+        search_waiting++;
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += wait_ms / 1000;
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!me.slot &&
+               pthread_cond_timedwait(&me.cv, &search_lock, &until) == 0)
+            ;
+        if (me.slot) {
+            got = me.slot; /* release() took it off the queue */
+        } else {
+            struct search_waiter **pp = &search_head, *prev = NULL;
+            while (*pp != &me) {
+                prev = *pp;
+                pp = &(*pp)->next;
+            }
+            *pp = me.next;
+            if (search_tail == &me)
+                search_tail = prev;
+            search_waiting--;
+        }
+        pthread_cond_destroy(&me.cv);
+    }
     pthread_mutex_unlock(&search_lock);
     return got;
 }
@@ -285,13 +328,19 @@ void gz_store_search_release(int slot)
 {
     if (slot < 1 || slot > SEARCH_MAX_SLOTS)
         return;
-    long long now = monotonic_ns();
     pthread_mutex_lock(&search_lock);
-    search_slot[slot - 1].busy = 0;
-    search_slot[slot - 1].free_at_ns =
-        search_refusals != search_slot[slot - 1].refusals_at_start
-            ? now + (now - search_slot[slot - 1].started_ns)
-            : now;
+    struct search_waiter *w = search_head;
+    if (w && slot <= search_slots()) {
+        /* the slot goes to the oldest waiting search, still busy */
+        search_head = w->next;
+        if (!search_head)
+            search_tail = NULL;
+        search_waiting--;
+        w->slot = slot;
+        pthread_cond_signal(&w->cv);
+    } else {
+        search_busy[slot - 1] = 0;
+    }
     pthread_mutex_unlock(&search_lock);
 }
 
@@ -315,12 +364,14 @@ static int search_progress(void *cls)
     return 0;
 }
 
-int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run)
+int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run,
+                          const char *client)
 {
     memset(run, 0, sizeof *run);
-    run->slot = gz_store_search_acquire();
-    if (!run->slot)
-        return GZ_SEARCH_BUSY;
+    int slot = gz_store_search_acquire(client);
+    if (slot < 0)
+        return -slot;
+    run->slot = slot;
     long long steps = atomic_load(&search_max_steps);
     int cpu_ms = atomic_load(&search_max_cpu_ms);
     run->steps_left = steps > 0 ? steps : SEARCH_STEPS;
@@ -368,24 +419,59 @@ static int word_is_prefix(const unsigned char *w, size_t n)
     return chars >= SEARCH_PREFIX_MIN;
 }
 
+/* 1 when the index has word as a whole term (or phrase of terms): one
+ * row of a MATCH that stops at the first. */
+static int word_in_index(struct gz_db *db, const unsigned char *w, size_t n)
+{
+    struct gz_buf t;
+    gz_buf_init(&t);
+    gz_buf_putc(&t, '"');
+    gz_buf_append(&t, w, n);
+    gz_buf_putc(&t, '"');
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT 1 FROM articles_fts WHERE articles_fts MATCH ?1"
+                   " LIMIT 1"));
+    int found = 0;
+    if (st && gz_buf_cstr(&t)) {
+        gz_bind_text(st, 1, gz_buf_cstr(&t));
+        found = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+    }
+    gz_buf_free(&t);
+    return found;
+}
+
 /*
  * SECURITY: the reader's words become FTS5 string literals ("word"*, or
- * "wo" for a word of one or two characters), joined by spaces (AND).
- * Quotes are doubled per FTS5 rules and every character FTS5 treats as
- * syntax ends up inside a literal, so no input can form an FTS5
- * expression.
+ * "word"), joined by spaces (AND). Quotes are doubled per FTS5 rules and
+ * every character FTS5 treats as syntax ends up inside a literal, so no
+ * input can form an FTS5 expression.
+ *
+ * A word is a prefix ("telesc" finds "telescopes") when it has
+ * SEARCH_PREFIX_MIN characters or more and, with db, is not itself a term
+ * of the index: "harbour" is searched as the word (the stemmer already
+ * finds "harbours"), since a prefix reads the postings of every term it
+ * starts ("the"* is "the", "them", "there", "their"...: a hundred times
+ * the work of "the").
  */
-int gz_store_fts_query(const char *q, struct gz_buf *out)
+int gz_store_fts_query(struct gz_db *db, const char *q, struct gz_buf *out,
+                       unsigned *prefixes)
 {
     int terms = 0;
     const unsigned char *p = (const unsigned char *)q, *start;
     size_t n;
+    if (prefixes)
+        *prefixes = 0;
     while (terms < SEARCH_TERMS && (n = next_word(&p, &start)) > 0) {
+        int prefix =
+            word_is_prefix(start, n) && !(db && word_in_index(db, start, n));
+        if (prefix && prefixes)
+            *prefixes |= 1u << terms;
         if (terms++)
             gz_buf_putc(out, ' ');
         gz_buf_putc(out, '"');
         gz_buf_append(out, start, n);
-        if (gz_buf_puts(out, word_is_prefix(start, n) ? "\"*" : "\"") != 0)
+        if (gz_buf_puts(out, prefix ? "\"*" : "\"") != 0)
             return GZ_ENOMEM;
     }
     return terms;
@@ -476,7 +562,8 @@ void gz_store_snippet_free(struct gz_snippet_q *sq)
     free(sq);
 }
 
-struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db, const char *q)
+struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db, const char *q,
+                                              unsigned prefixes)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *st = gz_db_stmt(db, GZ_SQL("SELECT fts5(?1)"));
@@ -504,7 +591,7 @@ struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db, const char *q)
     size_t n;
     for (int term = 0; term < SEARCH_TERMS && (n = next_word(&p, &start)) > 0;
          term++) {
-        int prefix = word_is_prefix(start, n);
+        int prefix = (prefixes >> term) & 1;
         int first = sq->nq;
         sq->term = term;
         if (sq->api.xTokenize(
@@ -663,83 +750,31 @@ void gz_store_snippet_rows(struct gz_snippet_q *sq, json_t *rows)
 }
 
 json_t *gz_store_search_bounded(struct gz_db *db, const char *q, long long page,
-                                int limit, long long *total, int *why)
+                                int limit, const char *client,
+                                struct gz_found *found, int *why)
 {
-    struct gz_buf fq;
-    gz_buf_init(&fq);
-    *total = 0;
-    *why = 0;
-    int terms = gz_store_fts_query(q, &fq);
-    json_t *list = json_array();
-    struct gz_search_run run = {0};
-    struct gz_snippet_q *sq = NULL;
-    if (terms <= 0 || !list)
-        goto out;
-    if (gz_store_search_begin(db, &run) != 0) {
-        *why = GZ_SEARCH_BUSY;
-        goto fail;
-    }
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT count(*) FROM articles a"
-                   " WHERE a.status = 'published' AND a.id IN"
-                   " (SELECT rowid FROM articles_fts WHERE articles_fts"
-                   "  MATCH ?1)"));
-    if (!st)
-        goto fail;
-    gz_bind_text(st, 1, gz_buf_cstr(&fq));
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *total = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        goto fail;
-
-    /* The page's ids by rank first, then the columns of those alone. */
-    st = gz_db_stmt(
-        db, GZ_SQL("SELECT " GZ_STORY_COLS ", " GZ_SNIPPET_BODY_COL
-                   " FROM (SELECT f.rowid AS r_id,"
-                   "   bm25(articles_fts, 10.0, 4.0, 1.0) AS r_score,"
-                   "   p.published_at AS r_pa"
-                   "   FROM articles_fts f JOIN articles p ON p.id = f.rowid"
-                   "   WHERE articles_fts MATCH ?1 AND p.status = 'published'"
-                   "   ORDER BY r_score, r_pa DESC, r_id DESC"
-                   "   LIMIT ?2 OFFSET ?3) r"
-                   " JOIN articles a ON a.id = r.r_id"
-                   " JOIN users u ON u.id = a.author_id"
-                   " ORDER BY r.r_score, r.r_pa DESC, r.r_id DESC"));
-    if (!st)
-        goto fail;
-    gz_bind_text(st, 1, gz_buf_cstr(&fq));
-    sqlite3_bind_int(st, 2, limit);
-    sqlite3_bind_int64(st, 3, gz_store_offset(page, limit));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(list, gz_row_json(st));
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        goto fail;
-    if (gz_store_search_end(db, &run) != 0) {
-        *why = GZ_SEARCH_TOO_BROAD;
-        goto fail;
-    }
-    sq = gz_store_snippet_prepare(db, q);
-    gz_store_snippet_rows(sq, list);
-    goto out;
-fail:
-    if (gz_store_search_end(db, &run) != 0)
-        *why = GZ_SEARCH_TOO_BROAD;
-    json_decref(list);
-    list = NULL;
-out:
-    gz_store_snippet_free(sq);
-    gz_buf_free(&fq);
-    return list;
+    struct gz_story_filter f = {0};
+    f.q = q;
+    f.rank = 1;
+    f.client = client;
+    f.page = page;
+    f.limit = limit;
+    char err[100];
+    int bad = 0;
+    json_t *rows = gz_store_story_rows(db, &f, found, &bad, err, sizeof err);
+    *why = rows ? 0 : bad;
+    return rows;
 }
 
 json_t *gz_store_search(struct gz_db *db, const char *q, long long page,
                         int limit, long long *total)
 {
     int why;
-    return gz_store_search_bounded(db, q, page, limit, total, &why);
+    struct gz_found found;
+    json_t *rows =
+        gz_store_search_bounded(db, q, page, limit, NULL, &found, &why);
+    *total = found.total;
+    return rows;
 }
 
 json_t *gz_store_sitemap(struct gz_db *db)

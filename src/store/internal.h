@@ -83,10 +83,13 @@ long long gz_store_offset(long long page, int limit);
 sqlite3_stmt *gz_db_prepare_built(struct gz_db *db, const char *sql);
 
 /* The reader's words as an FTS5 query of quoted terms (never FTS5
- * syntax): words of three characters or more are prefixes ("word"*),
- * shorter ones exact ("wo"); at most 12 words. Returns the number of
+ * syntax), at most 12 words: a word of three characters or more that is
+ * not a term of db's index (any such word when db is NULL) is a prefix
+ * ("telesc"*), others are exact ("harbour", "wo"). Bit i of *prefixes
+ * (may be NULL) is set when word i is a prefix. Returns the number of
  * terms (0: nothing to search). */
-int gz_store_fts_query(const char *q, struct gz_buf *out);
+int gz_store_fts_query(struct gz_db *db, const char *q, struct gz_buf *out,
+                       unsigned *prefixes);
 
 /* ---- bounded searches (articles.c; docs/DECISIONS.md) ---- */
 
@@ -99,9 +102,11 @@ struct gz_search_run {
     int held;    /* a slot is taken and the progress handler set */
     int slot;    /* gz_store_search_acquire's */
 };
-/* Takes a slot and sets the budget's progress handler on db: 0, or
- * GZ_SEARCH_BUSY (nothing taken) when every slot is in use. */
-int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run);
+/* Takes a slot for client (gz_store_search_acquire) and sets the
+ * budget's progress handler on db: 0, or GZ_SEARCH_BUSY or
+ * GZ_SEARCH_SHARE (nothing taken). */
+int gz_store_search_begin(struct gz_db *db, struct gz_search_run *run,
+                          const char *client);
 /* Removes the handler and gives the slot back (nothing when begin
  * failed): 0, or GZ_SEARCH_TOO_BROAD when the budget ran out, which made
  * a statement fail with SQLITE_INTERRUPT. */
@@ -112,12 +117,14 @@ int gz_store_search_end(struct gz_db *db, struct gz_search_run *run);
 #define GZ_SNIPPET_BODY_CHARS 16384 /* the number in the SQL below */
 #define GZ_SNIPPET_BODY_COL "substr(a.plain, 1, 16384) AS snippet_body"
 
-/* Snippets: the query's words tokenized as the index does them. NULL
+/* Snippets: the query's words tokenized as the index does them, word i
+ * a prefix when bit i of prefixes is set (gz_store_fts_query's). NULL
  * when the tokenizer cannot be had (rows then get an empty snippet).
  * Owned: gz_store_snippet_free. */
 struct gz_snippet_q;
 struct gz_snippet_q *gz_store_snippet_prepare(struct gz_db *db,
-                                              const char *q);
+                                              const char *q,
+                                              unsigned prefixes);
 void gz_store_snippet_free(struct gz_snippet_q *sq);
 /* The snippet of one story as escaped HTML with <mark> around the words
  * that match: SNIPPET_TOKENS tokens of the body's start, the excerpt or

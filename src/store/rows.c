@@ -98,7 +98,7 @@ struct built {
 
 static void bind_str(struct built *b, const char *v)
 {
-    json_array_append_new(b->binds, json_string(v));
+    json_array_append_new(b->binds, json_string_nocheck(v) /* bytes as given */);
 }
 
 static void bind_int(struct built *b, long long v)
@@ -258,9 +258,11 @@ static void compile(struct built *b, const struct gz_nql *n, int allow_status)
     }
 }
 
-/* The WHERE part shared by the count and the page. */
+/* The WHERE part shared by the count and the page. With fts_join the
+ * statement reads from articles_fts f joined to the stories (a search:
+ * matches in the index's order, or ranked), else words are a filter. */
 static void story_where(struct built *b, const struct gz_story_filter *f,
-                        const char *fts)
+                        const char *fts, int fts_join)
 {
     gz_buf_puts(&b->sql, " WHERE 1");
     const char *status = f->status ? f->status : "published";
@@ -292,10 +294,10 @@ static void story_where(struct built *b, const struct gz_story_filter *f,
         bind_str(b, f->author_slug);
     }
     if (fts) {
-        gz_buf_puts(&b->sql, f->rank ? " AND articles_fts MATCH ?"
-                                     : " AND a.id IN (SELECT rowid FROM"
-                                       " articles_fts WHERE articles_fts"
-                                       " MATCH ?)");
+        gz_buf_puts(&b->sql, fts_join ? " AND articles_fts MATCH ?"
+                                      : " AND a.id IN (SELECT rowid FROM"
+                                        " articles_fts WHERE articles_fts"
+                                        " MATCH ?)");
         bind_str(b, fts);
     }
     if (f->filter) {
@@ -304,89 +306,151 @@ static void story_where(struct built *b, const struct gz_story_filter *f,
     }
 }
 
+/* Runs the count statement in b (one integer) and empties b for the
+ * next: 0, or -1 on an error. */
+static int run_count(struct gz_db *db, struct built *b, long long *n)
+{
+    sqlite3_stmt *st = gz_db_prepare_built(db, gz_buf_cstr(&b->sql));
+    if (!st)
+        return -1;
+    bind_all(st, b->binds, 1);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    gz_buf_reset(&b->sql);
+    json_array_clear(b->binds);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/*
+ * A search (q) has three plans (docs/DECISIONS.md, "Search: relevance
+ * when matches are few, newest first when they are many"):
+ * - RANKED: at most GZ_SEARCH_MAX_RESULTS stories match: all of them, by
+ *   bm25 (a ranked search), total exact;
+ * - NEWEST: more match, and the caller ranks or keeps the default order
+ *   (newest first): the GZ_SEARCH_MAX_RESULTS newest matches, newest
+ *   first, in the index's rowid order, which costs the page and not the
+ *   matches; total is the cap and found->newest_first says so;
+ * - FILTER: more match and another order was asked for: every match in
+ *   that order (within the search's budget).
+ * Which one is known from a count of the matches that stops one past the
+ * cap, so a word in every story costs a thousand rows and not all.
+ */
+enum plan { PLAN_LIST, PLAN_RANKED, PLAN_NEWEST, PLAN_FILTER };
+
 json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
-                            long long *total, int *bad, char *err,
+                            struct gz_found *found, int *bad, char *err,
                             size_t errlen)
 {
     *bad = 0;
+    if (found)
+        *found = (struct gz_found){0, 0};
     struct gz_buf fq;
     gz_buf_init(&fq);
     const char *fts = NULL;
+    unsigned prefixes = 0;
     struct gz_search_run run = {0};
     struct gz_snippet_q *sq = NULL;
     if (f->q) {
-        if (gz_store_fts_query(f->q, &fq) <= 0) {
+        if (gz_store_fts_query(db, f->q, &fq, &prefixes) <= 0) {
             /* No searchable words: nothing matches. */
             gz_buf_free(&fq);
-            if (total)
-                *total = 0;
             return json_array();
         }
         fts = gz_buf_cstr(&fq);
     }
-    const char *from = f->rank && fts
-                           ? GZ_SQL(" FROM articles_fts f JOIN articles a"
-                                    " ON a.id = f.rowid JOIN users u"
-                                    " ON u.id = a.author_id")
-                           : GZ_SQL(" FROM articles a JOIN users u"
-                                    " ON u.id = a.author_id");
-    int ranked = f->rank && fts;
+    /* CROSS JOIN keeps the index the outer loop: left to itself the
+     * planner may walk every published story and run the MATCH once for
+     * each (seconds at 100,000 stories, where this takes milliseconds). */
+    static const char fts_from[] = " FROM articles_fts f CROSS JOIN"
+                                   " articles a ON a.id = f.rowid CROSS JOIN"
+                                   " users u ON u.id = a.author_id";
+    static const char story_from[] = " FROM articles a JOIN users u"
+                                     " ON u.id = a.author_id";
     struct built b = {{0}, json_array(), err, errlen, 0};
     gz_buf_init(&b.sql);
     json_t *list = NULL;
     sqlite3_stmt *st = NULL;
+    enum plan plan = PLAN_LIST;
+    long long total = 0, offset = gz_store_offset(f->page, f->limit);
+    int limit = f->limit;
     /* A search is bounded (articles.c): a slot among the searches running
      * at once, and a budget for the count and the page together. */
-    if (fts && gz_store_search_begin(db, &run) != 0) {
-        *bad = GZ_SEARCH_BUSY;
-        snprintf(err, errlen, "too many searches are running");
-        goto out;
-    }
-
-    if (total) {
-        gz_buf_puts(&b.sql, "SELECT count(*)");
-        gz_buf_puts(&b.sql, from);
-        story_where(&b, f, fts);
+    if (fts) {
+        int why = gz_store_search_begin(db, &run, f->client);
+        if (why) {
+            *bad = why;
+            snprintf(err, errlen, why == GZ_SEARCH_SHARE
+                                      ? "too many searches from one client"
+                                      : "too many searches are running");
+            goto out;
+        }
+        gz_buf_puts(&b.sql, "SELECT count(*) FROM (SELECT 1");
+        gz_buf_puts(&b.sql, fts_from);
+        story_where(&b, f, fts, 1);
         if (b.bad)
             goto out;
-        st = gz_db_prepare_built(db, gz_buf_cstr(&b.sql));
-        if (!st)
+        gz_buf_puts(&b.sql, " LIMIT ?)");
+        bind_int(&b, GZ_SEARCH_MAX_RESULTS + 1);
+        if (run_count(db, &b, &total) != 0)
             goto out;
-        bind_all(st, b.binds, 1);
-        int rc = sqlite3_step(st);
-        *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_finalize(st);
-        st = NULL;
-        if (rc != SQLITE_ROW)
-            goto out;
-        gz_buf_reset(&b.sql);
-        json_array_clear(b.binds);
+        int newest_ok = f->rank || (f->order == GZ_ORDER_PUBLISHED &&
+                                    !f->ascending);
+        plan = total <= GZ_SEARCH_MAX_RESULTS ? (f->rank ? PLAN_RANKED
+                                                         : PLAN_FILTER)
+               : newest_ok ? PLAN_NEWEST
+                           : PLAN_FILTER;
+        if (plan == PLAN_NEWEST) {
+            total = GZ_SEARCH_MAX_RESULTS;
+            if (found)
+                found->newest_first = 1;
+            if (offset >= total) {
+                list = json_array(); /* past the last page */
+                goto out;
+            }
+            if (offset + limit > total)
+                limit = (int)(total - offset);
+        } else if (plan == PLAN_FILTER && total > GZ_SEARCH_MAX_RESULTS) {
+            total = -1; /* counted below */
+        }
     }
+    if (!fts || total < 0) {
+        if (found || total < 0) {
+            gz_buf_puts(&b.sql, "SELECT count(*)");
+            gz_buf_puts(&b.sql, story_from);
+            story_where(&b, f, fts, 0);
+            if (b.bad || run_count(db, &b, &total) != 0)
+                goto out;
+        }
+    }
+    if (found)
+        found->total = total;
 
-    if (ranked) {
+    gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
+    if (f->with_body)
+        gz_buf_puts(&b.sql, ", a.html, a.markdown");
+    if (plan == PLAN_RANKED) {
         /* The page's ids by rank first, then the columns of those alone:
          * only the rows shown cost more than their rank. */
-        gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
-        if (f->with_body)
-            gz_buf_puts(&b.sql, ", a.html, a.markdown");
         gz_buf_puts(&b.sql,
                     ", " GZ_SNIPPET_BODY_COL " FROM (SELECT a.id AS r_id,"
                     " bm25(articles_fts, 10.0, 4.0, 1.0) AS r_score,"
                     " a.published_at AS r_pa");
-    } else {
-        gz_buf_puts(&b.sql, "SELECT " GZ_STORY_COLS);
-        if (f->with_body)
-            gz_buf_puts(&b.sql, ", a.html, a.markdown");
+    } else if (plan == PLAN_NEWEST && f->rank) {
+        gz_buf_puts(&b.sql, ", " GZ_SNIPPET_BODY_COL);
     }
-    gz_buf_puts(&b.sql, from);
-    story_where(&b, f, fts);
+    int fts_join = plan == PLAN_RANKED || plan == PLAN_NEWEST;
+    gz_buf_puts(&b.sql, fts_join ? fts_from : story_from);
+    story_where(&b, f, fts, fts_join);
     if (b.bad)
         goto out;
     static const char *const order_cols[] = {
         " ORDER BY a.published_at", " ORDER BY a.updated_at",
         " ORDER BY a.created_at", " ORDER BY a.title COLLATE NOCASE"};
-    if (ranked) {
+    if (plan == PLAN_RANKED) {
         gz_buf_puts(&b.sql, " ORDER BY r_score, r_pa DESC, r_id DESC");
+    } else if (plan == PLAN_NEWEST) {
+        gz_buf_puts(&b.sql, " ORDER BY f.rowid DESC");
     } else {
         int o = f->order >= GZ_ORDER_PUBLISHED && f->order <= GZ_ORDER_TITLE
                     ? (int)f->order
@@ -396,9 +460,9 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
                     f->ascending ? " ASC, a.id ASC" : " DESC, a.id DESC");
     }
     gz_buf_puts(&b.sql, " LIMIT ? OFFSET ?");
-    bind_int(&b, f->limit);
-    bind_int(&b, gz_store_offset(f->page, f->limit));
-    if (ranked)
+    bind_int(&b, limit);
+    bind_int(&b, offset);
+    if (plan == PLAN_RANKED)
         gz_buf_puts(&b.sql, ") r JOIN articles a ON a.id = r.r_id"
                             " JOIN users u ON u.id = a.author_id"
                             " ORDER BY r.r_score, r.r_pa DESC, r.r_id DESC");
@@ -424,8 +488,8 @@ out:
         json_decref(list);
         list = NULL;
     }
-    if (list && ranked) {
-        sq = gz_store_snippet_prepare(db, f->q);
+    if (list && f->rank && fts) {
+        sq = gz_store_snippet_prepare(db, f->q, prefixes);
         gz_store_snippet_rows(sq, list);
         gz_store_snippet_free(sq);
     }

@@ -53,6 +53,11 @@ static const struct key keys[] = {
         per_ip_connections, 0, 100000,
         "concurrent connections per client address, IPv6 per /64 "
         "(0: no limit)"),
+    INT("server", "search_slots", "GAZETTE_SEARCH_SLOTS", search_slots, 0,
+        64, "searches running at once; 0: max(1, cores / 2)"),
+    INT("server", "search_wait_ms", "GAZETTE_SEARCH_WAIT_MS", search_wait_ms,
+        0, 10000,
+        "milliseconds a search waits for a slot (0: refused at once)"),
     INT("server", "timeout", "GAZETTE_TIMEOUT", timeout, 1, 3600,
         "seconds an idle or slow connection is kept"),
     INT("server", "header_timeout", "GAZETTE_HEADER_TIMEOUT", header_timeout,
@@ -127,6 +132,8 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->threads = 0;
     cfg->max_connections = 1024;
     cfg->per_ip_connections = 32;
+    cfg->search_slots = 0;
+    cfg->search_wait_ms = 100;
     cfg->timeout = 15;
     cfg->header_timeout = 10;
     cfg->body_timeout = 30;

@@ -67,11 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f.allow_status_key = 1;
         f.page = 1;
         f.limit = 5;
-        long long total = 0;
+        struct gz_found found;
         int bad = 0;
         char serr[256] = "";
         json_t *rows =
-            gz_store_story_rows(db, &f, &total, &bad, serr, sizeof serr);
+            gz_store_story_rows(db, &f, &found, &bad, serr, sizeof serr);
         json_decref(rows);
         gz_nql_free(tree);
     } else if (tree) {

@@ -264,7 +264,16 @@ class ApiCase(NewsroomCase):
         self.assertIsInstance(j, dict, self.where(r))
         self.assertEqual(set(j), {resource, "meta"}, self.where(r))
         self.assertIsInstance(j[resource], list)
-        self.assertEqual(set(j["meta"]), {"pagination"}, self.where(r))
+        # A search (q=) also says how it chose its stories.
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(r.path).query)
+        searched = resource == "articles" and "q" in query
+        self.assertEqual(set(j["meta"]), {"pagination", "search"} if searched
+                         else {"pagination"}, self.where(r))
+        if searched:
+            s = j["meta"]["search"]
+            self.assertEqual({k: type(v) for k, v in s.items()},
+                             {"ranked": bool, "capped": bool},
+                             self.where(r))
         p = j["meta"]["pagination"]
         self.assertEqual(set(p), PAGINATION_KEYS, self.where(r))
         return j[resource], p

@@ -220,11 +220,23 @@ class Full(harness.ServerTestCase):
     for its request's headers: that one gives way."""
     ENV = {"GAZETTE_MAX_CONNECTIONS": "10"}
 
-    def tearDown(self):
-        # The server must have seen the closes before the next test, or a
-        # leftover connection fills the tenth place (a loaded machine can
-        # take a while).
-        time.sleep(1.0)
+    def setUp(self):
+        # The server must have seen every earlier connection close (the
+        # start-up probe's, the last test's) before a test fills its ten
+        # places, or a leftover takes the tenth (a loaded machine can take
+        # a while): wait until /metrics counts only its own.
+        deadline = time.monotonic() + 10
+        while True:
+            r = self.get("/metrics", source=harness.new_client_address())
+            m = re.search(r"^gazette_http_connections_open (\d+)$",
+                          r.text, re.M)
+            if m and int(m.group(1)) <= 1:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            "connections still open: %s" %
+                            (m.group(1) if m else "no gauge"))
+            time.sleep(0.1)
+        time.sleep(0.3)  # and that probe's own close
 
     def test_full_server_answers_503_at_once(self):
         socks = []

@@ -306,7 +306,8 @@ class SearchBounded(harness.ServerTestCase):
         seconds)] of the searches, [probe results])."""
         ctx = multiprocessing.get_context("fork")
         out = ctx.Queue()
-        addrs = [harness.new_client_address() for _ in range(self.SEARCHERS)]
+        addrs = getattr(self, "SEARCHERS_ADDRS", None) or [
+            harness.new_client_address() for _ in range(self.SEARCHERS)]
         proc = ctx.Process(target=searchers, args=(
             self.gz.port, target, addrs, self.WARM_S + seconds, out))
         proc.start()
@@ -389,20 +390,56 @@ class SearchBounded(harness.ServerTestCase):
                          "%d probes; searches: %d" % (len(probes),
                                                       len(answers)))
 
+    def refusals(self, lines_before, status):
+        """The server's own time (the access log's duration, us) of each
+        /search answered status since lines_before, sorted, so the
+        clients' own scheduling does not count."""
+        took = []
+        for line in self.gz.access_lines()[lines_before:]:
+            parts = line.split()
+            if parts[:3] == ["GET", "/search", str(status)] and \
+                    parts[4].endswith("us"):
+                took.append(int(parts[4][:-2]))
+        return sorted(took)
+
+    def test_one_client_over_its_share_gets_a_fast_429(self):
+        # Sixteen searches at once from one address: four may wait for a
+        # slot, the rest is that client's excess: 429 with Retry-After,
+        # answered at once; never a queue of one client's searches.
+        lines_before = len(self.gz.access_lines())
+        self.SEARCHERS_ADDRS = [harness.new_client_address()] * self.SEARCHERS
+        try:
+            answers, _ = self.search_load("/search?q=t", 1.0)
+        finally:
+            del self.SEARCHERS_ADDRS
+        kinds = {(st, ra) for st, ra, _ in answers}
+        took = self.refusals(lines_before, 429)
+        median_us = took[len(took) // 2] if took else None
+        self.assertEqual((kinds <= {(200, None), (429, "1"), (503, "1")},
+                          (429, "1") in kinds,
+                          median_us is not None and median_us < 5000),
+                         (True, True, True),
+                         "answers %s; median 429 %s us" % (
+                             sorted(kinds, key=str), median_us))
+
+
+class SearchNoWait(harness.ServerTestCase):
+    """search_wait_ms = 0: a search that finds every slot busy is refused
+    at once. SearchBounded's load, not its tests."""
+    ENV = {"GAZETTE_SEARCH_WAIT_MS": "0"}
+    FIXTURES = SearchBounded.FIXTURES
+    SEARCHERS = SearchBounded.SEARCHERS
+    WARM_S = SearchBounded.WARM_S
+    search_load = SearchBounded.search_load
+    wait_search_slots = SearchBounded.wait_search_slots
+    refusals = SearchBounded.refusals
+
     def test_saturated_searches_get_a_fast_503_with_retry_after(self):
         lines_before = len(self.gz.access_lines())
         answers, _ = self.search_load("/search?q=t", 1.0)
         kinds = {(st, ra) for st, ra, _ in answers}
-        # How long the server took over each refusal (the access log's
-        # duration), so the clients' own scheduling does not count.
-        refused = []
-        for line in self.gz.access_lines()[lines_before:]:
-            parts = line.split()
-            if parts[:3] == ["GET", "/search", "503"] and \
-                    parts[4].endswith("us"):
-                refused.append(int(parts[4][:-2]))
-        refused.sort()
-        median_us = refused[len(refused) // 2] if refused else None
+        took = self.refusals(lines_before, 503)
+        median_us = took[len(took) // 2] if took else None
         self.assertEqual((kinds <= {(200, None), (503, "1")},
                           (503, "1") in kinds,
                           median_us is not None and median_us < 5000),

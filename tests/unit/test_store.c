@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1709,18 +1710,19 @@ static void test_search_short_words_are_exact(void **state)
     }
 }
 
-/* When every slot is taken, a search is refused at once (BUSY), the
- * site's and the API's alike; a freed slot serves the next. */
+/* When every slot is taken and there is no wait, a search is refused
+ * (BUSY), the site's and the API's alike; a freed slot serves the next. */
 static void test_search_busy_when_slots_are_taken(void **state)
 {
     struct fixture *f = *state;
-    gz_store_search_set_limits(1, 0, 0);
-    int slot = gz_store_search_acquire();
+    gz_store_search_set_limits(1, 0, 0, -1);
+    int slot = gz_store_search_acquire(NULL);
     assert_int_equal(slot, 1);
-    assert_int_equal(gz_store_search_acquire(), 0);
-    long long total = -1;
+    assert_int_equal(gz_store_search_acquire(NULL), -GZ_SEARCH_BUSY);
+    struct gz_found found = {-1, -1};
     int why = 0;
-    json_t *r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    json_t *r =
+        gz_store_search_bounded(f->db, "zebra", 1, 10, NULL, &found, &why);
     assert_null(r);
     assert_int_equal(why, GZ_SEARCH_BUSY);
     struct gz_story_filter sf = {0};
@@ -1730,23 +1732,132 @@ static void test_search_busy_when_slots_are_taken(void **state)
     sf.limit = 10;
     int bad = 0;
     char err[100];
-    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    r = gz_store_story_rows(f->db, &sf, &found, &bad, err, sizeof err);
     assert_null(r);
     assert_int_equal(bad, GZ_SEARCH_BUSY);
-    usleep(20000); /* held a while */
     gz_store_search_release(slot);
-    /* It turned searches away: it rests as long as it was held. */
-    assert_int_equal(gz_store_search_acquire(), 0);
-    usleep(200000);
-    r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    r = gz_store_search_bounded(f->db, "zebra", 1, 10, NULL, &found, &why);
     assert_non_null(r);
-    assert_int_equal(total, 2);
+    assert_int_equal(found.total, 2);
+    assert_int_equal(found.newest_first, 0);
     json_decref(r);
-    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    r = gz_store_story_rows(f->db, &sf, &found, &bad, err, sizeof err);
     assert_non_null(r);
     assert_int_equal(json_array_size(r), 2);
     json_decref(r);
-    gz_store_search_set_limits(0, 0, 0);
+    gz_store_search_set_limits(0, 0, 0, 0);
+}
+
+struct waiter_arg {
+    const char *client;
+    int got;
+};
+
+static void *wait_for_slot(void *p)
+{
+    struct waiter_arg *w = p;
+    w->got = gz_store_search_acquire(w->client);
+    if (w->got > 0)
+        gz_store_search_release(w->got);
+    return NULL;
+}
+
+/* A search waits for a busy slot in order of arrival; one client may
+ * hold half of the queue (SHARE), another still gets in. */
+static void test_search_waits_its_turn_and_one_client_its_share(void **state)
+{
+    (void)state;
+    gz_store_search_set_limits(1, 0, 0, 5000);
+    int slot = gz_store_search_acquire("10.0.0.1");
+    assert_int_equal(slot, 1);
+    struct waiter_arg w[5] = {{"10.0.0.1", 0}, {"10.0.0.1", 0},
+                              {"10.0.0.1", 0}, {"10.0.0.1", 0},
+                              {"10.0.0.2", 0}};
+    pthread_t t[5];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, wait_for_slot, &w[i]), 0);
+        usleep(20000); /* in the queue in this order */
+    }
+    /* The fifth of one client's is over its share: refused at once. */
+    assert_int_equal(gz_store_search_acquire("10.0.0.1"), -GZ_SEARCH_SHARE);
+    assert_int_equal(pthread_create(&t[4], NULL, wait_for_slot, &w[4]), 0);
+    usleep(20000);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(w[i].got, 0); /* all still waiting */
+    gz_store_search_release(slot);
+    for (int i = 0; i < 5; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].got, 1);
+    }
+    /* A wait that runs out is BUSY. */
+    gz_store_search_set_limits(1, 0, 0, 50);
+    slot = gz_store_search_acquire(NULL);
+    assert_int_equal(gz_store_search_acquire("10.0.0.3"), -GZ_SEARCH_BUSY);
+    gz_store_search_release(slot);
+    assert_int_equal(gz_store_search_acquire(NULL), 1);
+    gz_store_search_release(1);
+    gz_store_search_set_limits(0, 0, 0, 0);
+}
+
+/* More matches than GZ_SEARCH_MAX_RESULTS: the newest that many, newest
+ * first, with their snippets; the count is the cap; a page past it is
+ * empty. Fewer: every match by relevance. */
+static void test_search_of_many_matches_is_newest_first(void **state)
+{
+    struct fixture *f = *state;
+    json_t *doc = json_pack("{s:[]}", "articles");
+    json_t *arts = json_object_get(doc, "articles");
+    int n = GZ_SEARCH_MAX_RESULTS + 5;
+    for (int i = 0; i < n; i++) {
+        char slug[32], title[48];
+        snprintf(slug, sizeof slug, "gnu-%d", i);
+        snprintf(title, sizeof title, "Gnu census %d", i);
+        json_array_append_new(
+            arts, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "slug", slug,
+                            "title", title, "markdown",
+                            i == 3 ? "Gnu gnu gnu gnu: the wildebeest."
+                                   : "The gnu herd crossed the plain.",
+                            "status", "published", "author", "bea-ploom",
+                            "published_at", at(f, -DAY * 30 + i)));
+    }
+    import_ok(f->db, doc);
+    json_decref(doc);
+    struct gz_found found = {0, 0};
+    int why = -1;
+    json_t *r =
+        gz_store_search_bounded(f->db, "gnu", 1, 10, NULL, &found, &why);
+    assert_non_null(r);
+    assert_int_equal(found.total, GZ_SEARCH_MAX_RESULTS);
+    assert_int_equal(found.newest_first, 1);
+    assert_int_equal(json_array_size(r), 10);
+    char want[32];
+    snprintf(want, sizeof want, "gnu-%d", n - 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(r, 0), "slug")),
+        want);
+    const char *snip = json_string_value(
+        json_object_get(json_array_get(r, 0), "snippet_html"));
+    assert_non_null(snip);
+    assert_non_null(strstr(snip, "<mark>gnu</mark>"));
+    json_decref(r);
+    r = gz_store_search_bounded(f->db, "gnu", GZ_SEARCH_MAX_RESULTS / 10, 10,
+                                NULL, &found, &why);
+    assert_int_equal(json_array_size(r), 10);
+    json_decref(r);
+    r = gz_store_search_bounded(f->db, "gnu",
+                                GZ_SEARCH_MAX_RESULTS / 10 + 1, 10, NULL,
+                                &found, &why);
+    assert_int_equal(json_array_size(r), 0);
+    json_decref(r);
+    /* Two words that only one story has: ranked, exact count. */
+    r = gz_store_search_bounded(f->db, "gnu wildebeest", 1, 10, NULL, &found,
+                                &why);
+    assert_int_equal(found.total, 1);
+    assert_int_equal(found.newest_first, 0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(r, 0), "slug")),
+        "gnu-3");
+    json_decref(r);
 }
 
 /* Over its step budget a search is abandoned (TOO_BROAD), and the
@@ -1770,10 +1881,11 @@ static void test_search_over_budget_is_too_broad(void **state)
     import_ok(f->db, doc);
     json_decref(doc);
 
-    gz_store_search_set_limits(0, 1, 0);
-    long long total = -1;
+    gz_store_search_set_limits(0, 1, 0, 0);
+    struct gz_found found = {-1, -1};
     int why = 0;
-    json_t *r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    json_t *r =
+        gz_store_search_bounded(f->db, "zebra", 1, 10, NULL, &found, &why);
     assert_null(r);
     assert_int_equal(why, GZ_SEARCH_TOO_BROAD);
     struct gz_story_filter sf = {0};
@@ -1782,23 +1894,22 @@ static void test_search_over_budget_is_too_broad(void **state)
     sf.limit = 10;
     int bad = 0;
     char err[100];
-    r = gz_store_story_rows(f->db, &sf, &total, &bad, err, sizeof err);
+    r = gz_store_story_rows(f->db, &sf, &found, &bad, err, sizeof err);
     assert_null(r);
     assert_int_equal(bad, GZ_SEARCH_TOO_BROAD);
 
-    gz_store_search_set_limits(0, 0, 0);
-    r = gz_store_search_bounded(f->db, "zebra", 1, 10, &total, &why);
+    gz_store_search_set_limits(0, 0, 0, 0);
+    r = gz_store_search_bounded(f->db, "zebra", 1, 10, NULL, &found, &why);
     assert_non_null(r);
-    assert_int_equal(total, 302);
+    assert_int_equal(found.total, 302);
     assert_int_equal(json_array_size(r), 10);
     json_decref(r);
     /* The slot was given back each time. */
-    gz_store_search_set_limits(1, 0, 0);
-    usleep(100000); /* past its rest */
-    int slot = gz_store_search_acquire();
+    gz_store_search_set_limits(1, 0, 0, -1);
+    int slot = gz_store_search_acquire(NULL);
     assert_int_equal(slot, 1);
     gz_store_search_release(slot);
-    gz_store_search_set_limits(0, 0, 0);
+    gz_store_search_set_limits(0, 0, 0, 0);
 }
 
 /* A snippet is one short window of the title, the excerpt or the start
@@ -1879,6 +1990,8 @@ int main(void)
         T(test_demo_import, setup_empty),
         T(test_search_short_words_are_exact, setup_newsroom),
         T(test_search_busy_when_slots_are_taken, setup_newsroom),
+        T(test_search_waits_its_turn_and_one_client_its_share, setup_newsroom),
+        T(test_search_of_many_matches_is_newest_first, setup_newsroom),
         T(test_search_over_budget_is_too_broad, setup_newsroom),
         T(test_search_snippet_is_one_window, setup_newsroom),
     };
