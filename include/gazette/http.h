@@ -85,7 +85,17 @@ struct gz_resp {
      * in the name), used instead of hashing the body; a file answer has
      * no body to hash and goes without an ETag unless this is set. */
     char etag[72];
+    /* The page-change keys the answer was built from ("story-12\nhome";
+     * gz_resp_dep adds them; sql/0005_page_changes.sql has the list): the
+     * page cache keeps it until one of them (or nav, or settings)
+     * changes. None named, or more than fit (deps_over): any change. */
+    char deps[240];
+    int deps_over;
 };
+
+/* Adds a key (printf-style: "story-%lld") to resp->deps. */
+void gz_resp_dep(struct gz_resp *resp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A handler fills resp and returns 0, or returns an HTTP error status
  * (400-599) and the server answers with the error page or JSON error. */

@@ -119,6 +119,21 @@ const char *gz_store_base_url(json_t *settings, const char *fallback);
 int gz_store_content_version(struct gz_db *db, long long *n,
                              long long *changed_at);
 
+/* The page changes (sql/0005_page_changes.sql): every write readers
+ * could see logs the keys of what it changed (story-ID, home, feeds,
+ * tag-SLUG, author-SLUG, nav, settings) under growing ids.
+ * gz_store_changes_last: the last id ever given (0: none) and when the
+ * content last changed; 0 or GZ_EDB. gz_store_changes_since calls fn with
+ * every change after id `after`, in order; 0 or GZ_EDB.
+ * gz_store_changes_prune deletes the changes up to id upto (read ones). */
+int gz_store_changes_last(struct gz_db *db, long long *last,
+                          long long *changed_at);
+int gz_store_changes_since(struct gz_db *db, long long after,
+                           void (*fn)(void *cls, long long id,
+                                      const char *key),
+                           void *cls);
+int gz_store_changes_prune(struct gz_db *db, long long upto);
+
 /* Publishes scheduled stories whose time has come; returns how many. */
 int gz_store_publish_due(struct gz_db *db);
 

@@ -276,6 +276,8 @@ int gz_api_article_get(struct gz_req *req, struct gz_resp *resp)
     json_t *row = story_row(req, slug, 0, &status);
     if (!row)
         return status;
+    gz_resp_dep(resp, "story-%lld",
+                (long long)json_integer_value(json_object_get(row, "id")));
     int rc = send_story(req, resp, 200, row);
     json_decref(row);
     return rc;

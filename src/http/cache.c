@@ -20,11 +20,13 @@
  * bodies under the lock and builds its MHD response outside it, so MHD can
  * send one body on many connections at once. The gauges are atomics.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gazette/html.h"
+#include "gazette/store.h"
 #include "internal.h"
 
 #define CACHE_SLOTS 1024
@@ -32,9 +34,18 @@
 
 struct cache_entry {
     char *key;
-    long long version;
-    size_t bytes; /* key and bodies */
+    long long built; /* the last page change read before it was built */
+    char *deps;      /* its dependency keys, "\n"-separated; NULL: every
+                        change makes it stale */
+    size_t bytes;    /* key, deps and bodies */
     struct gz_http_answer a;
+};
+
+/* The last change of each dependency key seen (key -> change id), in an
+ * open-addressing table that doubles when 3/4 full. */
+struct dep_seen {
+    char *key;
+    long long id;
 };
 
 struct gz_page_cache {
@@ -44,6 +55,13 @@ struct gz_page_cache {
     unsigned hand; /* the next slot to empty when room is needed */
     unsigned char hash_key[crypto_shorthash_KEYBYTES];
     struct cache_entry slots[CACHE_SLOTS];
+    /* Dependencies (under lock; sync_lock serializes the reading of new
+     * changes, which happens outside lock). */
+    pthread_mutex_t sync_lock;
+    long long synced;  /* the last change read; -1: none read yet */
+    long long flushed; /* entries built before this change are stale */
+    struct dep_seen *seen;
+    size_t nseen, capseen;
 };
 
 /* The whole process's cache, for /metrics (there is one cache). */
@@ -241,6 +259,7 @@ static void entry_clear(struct gz_page_cache *c, struct cache_entry *e)
         atomic_fetch_sub(&gauge_bytes, (long long)e->bytes);
     }
     free(e->key);
+    free(e->deps);
     gz_http_blob_unref(e->a.plain);
     gz_http_blob_unref(e->a.gzip);
     memset(e, 0, sizeof *e);
@@ -252,6 +271,8 @@ struct gz_page_cache *gz_http_cache_new(void)
     if (!c)
         return NULL;
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->sync_lock, NULL);
+    c->synced = -1;
     c->max_bytes = DEFAULT_MAX_BYTES;
     crypto_shorthash_keygen(c->hash_key);
     return c;
@@ -272,21 +293,182 @@ void gz_http_cache_free(struct gz_page_cache *c)
         return;
     for (int i = 0; i < CACHE_SLOTS; i++)
         entry_clear(c, &c->slots[i]);
+    for (size_t i = 0; i < c->capseen; i++)
+        free(c->seen[i].key);
+    free(c->seen);
     pthread_mutex_destroy(&c->lock);
+    pthread_mutex_destroy(&c->sync_lock);
     free(c);
 }
 
-void gz_http_cache_put(struct gz_page_cache *c, const char *key,
-                       long long version, const struct gz_http_answer *a)
+/* ---- dependencies -------------------------------------------------------
+ *
+ * Writes log the keys of what they changed (sql/0005_page_changes.sql).
+ * Before a lookup the cache reads the changes logged since the last it
+ * read (gz_http_cache_sync) and remembers, per key, the id of its last
+ * change. An entry remembers the last change read before it was built and
+ * the keys it was built from (the handler's gz_resp_dep calls, plus nav
+ * and settings, which every page shows); it is fresh while none of those
+ * keys changed after it. An entry without keys is stale after any change,
+ * as is every entry when changes were pruned before the cache read them.
+ */
+
+static uint64_t dep_hash(const char *k)
 {
-    size_t bytes = strlen(key) + 1 + (a->plain ? a->plain->len : 0) +
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a: the keys are ours */
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+    return h;
+}
+
+/* The last change of key k (n bytes), 0 when none was seen. Lock held. */
+static long long dep_last(const struct gz_page_cache *c, const char *k,
+                          size_t n)
+{
+    if (!c->capseen || n >= 200)
+        return n >= 200 ? LLONG_MAX : 0;
+    char z[200];
+    memcpy(z, k, n);
+    z[n] = 0;
+    size_t i = dep_hash(z) & (c->capseen - 1);
+    while (c->seen[i].key) {
+        if (strcmp(c->seen[i].key, z) == 0)
+            return c->seen[i].id;
+        i = (i + 1) & (c->capseen - 1);
+    }
+    return 0;
+}
+
+/* Records that key changed at id. Lock held. -1 when out of memory. */
+static int dep_set(struct gz_page_cache *c, const char *key, long long id)
+{
+    if ((c->nseen + 1) * 4 > c->capseen * 3) {
+        size_t cap = c->capseen ? c->capseen * 2 : 256;
+        struct dep_seen *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t j = 0; j < c->capseen; j++) {
+            if (!c->seen[j].key)
+                continue;
+            size_t i = dep_hash(c->seen[j].key) & (cap - 1);
+            while (t[i].key)
+                i = (i + 1) & (cap - 1);
+            t[i] = c->seen[j];
+        }
+        free(c->seen);
+        c->seen = t;
+        c->capseen = cap;
+    }
+    size_t i = dep_hash(key) & (c->capseen - 1);
+    while (c->seen[i].key && strcmp(c->seen[i].key, key) != 0)
+        i = (i + 1) & (c->capseen - 1);
+    if (!c->seen[i].key) {
+        if (!(c->seen[i].key = strdup(key)))
+            return -1;
+        c->nseen++;
+    }
+    c->seen[i].id = id;
+    return 0;
+}
+
+/* Fresh: nothing e was built from changed after it. Lock held. */
+static int entry_fresh(const struct gz_page_cache *c,
+                       const struct cache_entry *e)
+{
+    if (e->built == c->synced)
+        return 1; /* nothing changed at all */
+    if (!e->deps || e->built < c->flushed)
+        return 0;
+    static const char always[] = "nav\nsettings";
+    for (int pass = 0; pass < 2; pass++) {
+        const char *p = pass ? e->deps : always;
+        while (*p) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            if (n && dep_last(c, p, n) > e->built)
+                return 0;
+            p += n + (nl != NULL);
+        }
+    }
+    return 1;
+}
+
+struct sync_read {
+    struct gz_page_cache *c;
+    long long expect; /* the next id, when none was pruned */
+    int gap;
+    int oom;
+};
+
+static void on_change(void *cls, long long id, const char *key)
+{
+    struct sync_read *r = cls;
+    if (id != r->expect)
+        r->gap = 1;
+    r->expect = id + 1;
+    if (dep_set(r->c, key, id) != 0)
+        r->oom = 1;
+}
+
+long long gz_http_cache_sync(struct gz_page_cache *c, struct gz_db *db,
+                             long long last)
+{
+    pthread_mutex_lock(&c->lock);
+    long long synced = c->synced;
+    pthread_mutex_unlock(&c->lock);
+    if (synced == last)
+        return last;
+    pthread_mutex_lock(&c->sync_lock);
+    pthread_mutex_lock(&c->lock);
+    synced = c->synced;
+    pthread_mutex_unlock(&c->lock);
+    if (synced < 0) {
+        /* The first look: no entry yet, nothing to read. */
+        pthread_mutex_lock(&c->lock);
+        c->synced = last;
+        pthread_mutex_unlock(&c->lock);
+    } else if (last > synced) {
+        /* The rows are read under lock, one short query per batch of
+         * writes: dep_set must not race with lookups. */
+        pthread_mutex_lock(&c->lock);
+        struct sync_read r = {c, synced + 1, 0, 0};
+        int rc = gz_store_changes_since(db, synced, on_change, &r);
+        long long upto = r.expect - 1 > last ? r.expect - 1 : last;
+        if (rc != 0 || r.gap || r.oom || r.expect - 1 < last)
+            c->flushed = upto; /* what was missed: everything is stale */
+        c->synced = upto;
+        pthread_mutex_unlock(&c->lock);
+    }
+    pthread_mutex_lock(&c->lock);
+    synced = c->synced;
+    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->sync_lock);
+    return synced;
+}
+
+long long gz_http_cache_synced(struct gz_page_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    long long synced = c->synced;
+    pthread_mutex_unlock(&c->lock);
+    return synced;
+}
+
+void gz_http_cache_put(struct gz_page_cache *c, const char *key,
+                       long long built, const char *deps,
+                       const struct gz_http_answer *a)
+{
+    size_t bytes = strlen(key) + 1 + (deps ? strlen(deps) + 1 : 0) +
+                   (a->plain ? a->plain->len : 0) +
                    (a->gzip ? a->gzip->len : 0);
     char *k = strdup(key);
+    char *d = deps ? strdup(deps) : NULL;
     pthread_mutex_lock(&c->lock);
-    if (!k || (long long)bytes > c->max_bytes / 8) {
+    if (!k || (deps && !d) || (long long)bytes > c->max_bytes / 8) {
         /* One answer may not take more than an eighth of the budget. */
         pthread_mutex_unlock(&c->lock);
         free(k);
+        free(d);
         gz_http_blob_unref(a->plain);
         gz_http_blob_unref(a->gzip);
         return;
@@ -301,7 +483,8 @@ void gz_http_cache_put(struct gz_page_cache *c, const char *key,
         c->hand = (c->hand + 1) % CACHE_SLOTS;
     }
     e->key = k;
-    e->version = version;
+    e->built = built;
+    e->deps = d;
     e->bytes = bytes;
     e->a = *a; /* the cache takes the caller's references */
     c->bytes += (long long)bytes;
@@ -310,16 +493,17 @@ void gz_http_cache_put(struct gz_page_cache *c, const char *key,
     pthread_mutex_unlock(&c->lock);
 }
 
-int gz_http_cache_serve(struct gz_req *req, const char *key, long long version,
+int gz_http_cache_serve(struct gz_req *req, const char *key,
                         enum MHD_Result *ret)
 {
     struct gz_page_cache *c = req->app->cache;
     pthread_mutex_lock(&c->lock);
     struct cache_entry *e = &c->slots[slot_of(c, key)];
-    if (!e->key || e->version != version || strcmp(e->key, key) != 0) {
+    if (!e->key || strcmp(e->key, key) != 0 || !entry_fresh(c, e)) {
         pthread_mutex_unlock(&c->lock);
         return 0;
     }
+    e->built = c->synced; /* still fresh now: the next check is one compare */
     /* Take references under the lock; build and queue outside it. */
     struct gz_http_answer a = e->a;
     atomic_fetch_add(&a.plain->refs, 1);

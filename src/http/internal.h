@@ -127,9 +127,10 @@ enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
                                     const struct gz_http_answer *a,
                                     const struct gz_resp *extra);
 /* Sends resp (the caller still frees resp->body); when key is set and the
- * answer may be cached, the page cache keeps it for that version. */
+ * answer may be cached, the page cache keeps it, built after change
+ * `built` from the keys resp->deps names. */
 enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
-                               const char *key, long long version);
+                               const char *key, long long built);
 /* Fills resp with the error answer of status through app->render_error,
  * never cacheable; 405 gets its Allow. message may be NULL. */
 void gz_http_error(struct gz_req *req, struct gz_resp *resp, int status,
@@ -142,16 +143,25 @@ void gz_http_error(struct gz_req *req, struct gz_resp *resp, int status,
 struct gz_page_cache *gz_http_cache_new(void);
 void gz_http_cache_set_limit(struct gz_page_cache *c, long long max_bytes);
 void gz_http_cache_free(struct gz_page_cache *c);
-/* Serves the entry of key when it is of this version: 1 (and *ret), or 0
- * when there is none. Counts the hit. */
-int gz_http_cache_serve(struct gz_req *req, const char *key, long long version,
+/* Reads the page changes logged since the last read (db's), when `last`
+ * (gz_store_changes_last) is newer: afterwards an entry is fresh while no
+ * key it was built from changed. Returns the last change read: what an
+ * answer built from now on was built after. Thread-safe. */
+long long gz_http_cache_sync(struct gz_page_cache *c, struct gz_db *db,
+                             long long last);
+/* The last change read (for pruning the ones read). */
+long long gz_http_cache_synced(struct gz_page_cache *c);
+/* Serves the entry of key when it is fresh: 1 (and *ret), or 0 when there
+ * is none. Counts the hit. */
+int gz_http_cache_serve(struct gz_req *req, const char *key,
                         enum MHD_Result *ret);
 /* Keeps a under key; the cache takes the caller's references of a. It
  * keeps at most max_bytes of bodies: older entries make room, and an
  * answer larger than an eighth of it is not kept (its references are
  * dropped). */
 void gz_http_cache_put(struct gz_page_cache *c, const char *key,
-                       long long version, const struct gz_http_answer *a);
+                       long long built, const char *deps,
+                       const struct gz_http_answer *a);
 /* The cache key of req (a cacheable route, headers in) into key: 1 when
  * the target is canonical for its route (known parameters, each once,
  * with canonical values; any order), 0 when the answer must not be kept.

@@ -301,7 +301,7 @@ static enum MHD_Result answer(struct gz_req *req)
     enum MHD_Result ret;
     char key[1100];
     const char *cache_key = NULL;
-    long long version = 0, changed_at = 0;
+    long long built = 0, last = 0, changed_at = 0;
 
     gz_http_conn_phase(req, GZ_CONN_ANSWER, 0);
     if (req->must_close) {
@@ -327,13 +327,16 @@ static enum MHD_Result answer(struct gz_req *req)
     if ((r->flags & GZ_R_CACHEABLE) && req->app->cache &&
         req->auth == GZ_AUTH_NONE) {
         struct gz_db *db = gz_req_db(req);
-        if (db && gz_store_content_version(db, &version, &changed_at) == 0) {
+        if (db && gz_store_changes_last(db, &last, &changed_at) == 0) {
+            /* The changes since the last request first (cache.c): what is
+             * built from here on is built after them. */
+            built = gz_http_cache_sync(req->app->cache, db, last);
             /* Only a canonical target has a key (cache.c): junk or repeated
              * parameters are answered, never kept, so clients cannot fill
              * the cache with copies of one page. */
             if (gz_http_cache_key(req, key, sizeof key)) {
                 cache_key = key;
-                if (gz_http_cache_serve(req, key, version, &ret))
+                if (gz_http_cache_serve(req, key, &ret))
                     return ret;
             }
             gz_http_metrics_cache_miss();
@@ -354,7 +357,7 @@ static enum MHD_Result answer(struct gz_req *req)
     }
 send:
     ret =
-        gz_http_finish(req, &resp, resp.cacheable ? cache_key : NULL, version);
+        gz_http_finish(req, &resp, resp.cacheable ? cache_key : NULL, built);
     free(resp.body);
     return ret;
 }

@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -65,12 +66,18 @@ static void *background(void *arg)
         gz_db_open(app->cfg.db_path, GZ_DB_READWRITE, app->cfg.synchronous);
     if (!db)
         return NULL;
+    long long pruned = 0;
     pthread_mutex_lock(&bg_lock);
     while (!stop_requested) {
         pthread_mutex_unlock(&bg_lock);
         int n = gz_store_publish_due(db);
         if (n > 0)
             gz_log_info(1102, "published %d scheduled stories", n);
+        /* The page changes the cache has read are of no more use. */
+        long long synced =
+            app->cache ? gz_http_cache_synced(app->cache) : LLONG_MAX;
+        if (synced > pruned && gz_store_changes_prune(db, synced) == 0)
+            pruned = synced;
         pthread_mutex_lock(&bg_lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

@@ -250,6 +250,13 @@ static int story_list_page(struct gz_req *req, struct gz_resp *resp,
                                    NULL));
     json_object_set_new(model, "subscribe",
                         json_pack("{s:s}", "action_url", "/subscribe"));
+    /* What the page was built from (sql/0005_page_changes.sql). */
+    if (tag)
+        gz_resp_dep(resp, "tag-%s", tag);
+    else if (author)
+        gz_resp_dep(resp, "author-%s", author);
+    else
+        gz_resp_dep(resp, "home");
     return respond(req, resp, tpl, model);
 }
 
@@ -405,6 +412,10 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
                   "email", "", "body", "", "parent_id", ""));
     json_object_set_new(model, "subscribe",
                         json_pack("{s:s}", "action_url", "/subscribe"));
+    /* Built from the story and the newest stories ("more"). */
+    gz_resp_dep(resp, "story-%lld",
+                (long long)json_integer_value(json_object_get(a, "id")));
+    gz_resp_dep(resp, "home");
     json_object_set_new(model, "article", a);
     int rc = respond(req, resp, "article", model);
     json_decref(model);
@@ -555,6 +566,7 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
 
 static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
 {
+    gz_resp_dep(resp, "feeds"); /* sql/0005_page_changes.sql */
     struct gz_db *db = gz_req_db(req);
     json_t *settings = gz_store_settings_load(db);
     json_t *tagobj = NULL;
@@ -646,6 +658,7 @@ int gz_page_site_tag_feed(struct gz_req *req, struct gz_resp *resp)
 
 int gz_page_site_sitemap(struct gz_req *req, struct gz_resp *resp)
 {
+    gz_resp_dep(resp, "feeds"); /* sql/0005_page_changes.sql */
     struct gz_db *db = gz_req_db(req);
     json_t *settings = gz_store_settings_load(db);
     json_t *map = gz_store_sitemap(db);

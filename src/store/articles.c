@@ -850,6 +850,52 @@ int gz_store_content_version(struct gz_db *db, long long *n,
     return rc == SQLITE_ROW ? 0 : GZ_EDB;
 }
 
+int gz_store_changes_last(struct gz_db *db, long long *last,
+                          long long *changed_at)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT changed_at, (SELECT seq FROM sqlite_sequence"
+                   " WHERE name = 'page_changes') FROM content_version"
+                   " WHERE id = 1"));
+    if (!st)
+        return GZ_EDB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *changed_at = sqlite3_column_int64(st, 0);
+        *last = sqlite3_column_int64(st, 1); /* NULL (none yet): 0 */
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : GZ_EDB;
+}
+
+int gz_store_changes_since(struct gz_db *db, long long after,
+                           void (*fn)(void *cls, long long id,
+                                      const char *key),
+                           void *cls)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT id, key FROM page_changes WHERE id > ?1"
+                   " ORDER BY id"));
+    if (!st)
+        return GZ_EDB;
+    sqlite3_bind_int64(st, 1, after);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(cls, sqlite3_column_int64(st, 0), gz_col_text(st, 1));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : GZ_EDB;
+}
+
+int gz_store_changes_prune(struct gz_db *db, long long upto)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("DELETE FROM page_changes WHERE id <= ?1"));
+    if (!st)
+        return GZ_EDB;
+    sqlite3_bind_int64(st, 1, upto);
+    return gz_db_exec_stmt(db, st) == 0 ? 0 : GZ_EDB;
+}
+
 int gz_store_publish_due(struct gz_db *db)
 {
     sqlite3_stmt *st = gz_db_stmt(
