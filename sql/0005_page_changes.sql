@@ -146,6 +146,13 @@ BEGIN
     INSERT INTO page_changes(key)
         VALUES ('author-' || old.slug), ('author-' || new.slug), ('nav');
 END;
+-- A new or removed author: the lists of authors (the API's, the sitemap).
+CREATE TRIGGER pc_users_i AFTER INSERT ON users BEGIN
+    INSERT INTO page_changes(key) VALUES ('author-' || new.slug), ('nav');
+END;
+CREATE TRIGGER pc_users_d AFTER DELETE ON users BEGIN
+    INSERT INTO page_changes(key) VALUES ('author-' || old.slug), ('nav');
+END;
 CREATE TRIGGER pc_settings_i AFTER INSERT ON settings BEGIN
     INSERT INTO page_changes(key) VALUES ('settings');
 END;

@@ -29,14 +29,17 @@
 #include "gazette/store.h"
 #include "internal.h"
 
-#define CACHE_SLOTS 1024
-#define DEFAULT_MAX_BYTES (64LL << 20)
+#define CACHE_SLOTS 4096
+#define DEFAULT_MAX_BYTES (8LL << 20)
 
 struct cache_entry {
     char *key;
     long long built; /* the last page change read before it was built */
     char *deps;      /* its dependency keys, "\n"-separated; NULL: every
                         change makes it stale */
+    size_t plain_len; /* of the plain body, which is not kept when there is
+                         a gzip one: a client without gzip gets it inflated
+                         (rare), and the budget holds 4-5 times the pages */
     size_t bytes;    /* key, deps and bodies */
     struct gz_http_answer a;
 };
@@ -456,8 +459,14 @@ long long gz_http_cache_synced(struct gz_page_cache *c)
 
 void gz_http_cache_put(struct gz_page_cache *c, const char *key,
                        long long built, const char *deps,
-                       const struct gz_http_answer *a)
+                       const struct gz_http_answer *given)
 {
+    struct gz_http_answer kept = *given, *a = &kept;
+    size_t plain_len = a->plain ? a->plain->len : 0;
+    if (a->gzip && a->plain) {
+        gz_http_blob_unref(a->plain);
+        a->plain = NULL;
+    }
     size_t bytes = strlen(key) + 1 + (deps ? strlen(deps) + 1 : 0) +
                    (a->plain ? a->plain->len : 0) +
                    (a->gzip ? a->gzip->len : 0);
@@ -485,6 +494,7 @@ void gz_http_cache_put(struct gz_page_cache *c, const char *key,
     e->key = k;
     e->built = built;
     e->deps = d;
+    e->plain_len = plain_len;
     e->bytes = bytes;
     e->a = *a; /* the cache takes the caller's references */
     c->bytes += (long long)bytes;
@@ -506,10 +516,17 @@ int gz_http_cache_serve(struct gz_req *req, const char *key,
     e->built = c->synced; /* still fresh now: the next check is one compare */
     /* Take references under the lock; build and queue outside it. */
     struct gz_http_answer a = e->a;
-    atomic_fetch_add(&a.plain->refs, 1);
+    size_t plain_len = e->plain_len;
+    if (a.plain)
+        atomic_fetch_add(&a.plain->refs, 1);
     if (a.gzip)
         atomic_fetch_add(&a.gzip->refs, 1);
     pthread_mutex_unlock(&c->lock);
+    if (!a.plain && !gz_http_accepts_gzip(req) &&
+        !(a.plain = gz_http_gunzip(a.gzip, plain_len))) {
+        gz_http_blob_unref(a.gzip);
+        return 0; /* out of memory: rendered again */
+    }
     *ret = gz_http_send_answer(req, 200, &a, NULL);
     gz_http_blob_unref(a.plain);
     gz_http_blob_unref(a.gzip);

@@ -107,7 +107,8 @@ struct gz_http_blob {
  * Every response gets its own headers (so its own X-Request-Id); only the
  * body bytes are shared. */
 struct gz_http_answer {
-    struct gz_http_blob *plain, *gzip;
+    struct gz_http_blob *plain, *gzip; /* in the cache: plain is NULL when
+                                          there is a gzip body */
     const char *content_type;
     enum gz_cache cache;
     char etag[40]; /* of the plain body; the gzip one adds -gz */
@@ -116,6 +117,12 @@ struct gz_http_answer {
 
 /* A blob holding a copy of data (refs 1), or NULL when out of memory. */
 struct gz_http_blob *gz_http_blob_new(const void *data, size_t len);
+/* The plain bytes (plain_len of them) of the gzip body z, in a new blob
+ * (refs 1); NULL when out of memory or z is not that. */
+struct gz_http_blob *gz_http_gunzip(const struct gz_http_blob *z,
+                                    size_t plain_len);
+/* 1 when req's Accept-Encoding takes gzip. */
+int gz_http_accepts_gzip(struct gz_req *req);
 /* Drops one reference (NULL is fine); an MHD free callback too. */
 void gz_http_blob_unref(void *blob);
 

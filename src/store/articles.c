@@ -32,8 +32,17 @@ json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
     sqlite3_stmt *st;
     if (total) {
         /* Counting touches only indexed columns (status, id, author_id),
-         * never the story rows themselves. */
-        st = q->author_slug
+         * never the story rows themselves; a tag's page reads the count
+         * the triggers of 0004 keep (a tag of 5,000 stories took 20 ms to
+         * count at 100,000). */
+        st = !q->tag_slug && !q->author_slug && !q->exclude_id
+                 ? gz_db_stmt(db, GZ_SQL("SELECT published FROM story_count"
+                                         " WHERE id = 1"))
+             : q->tag_slug && !q->author_slug && !q->exclude_id
+                 ? gz_db_stmt(db, GZ_SQL("SELECT coalesce((SELECT"
+                                         " published_count FROM tags"
+                                         " WHERE slug = ?1), 0)"))
+             : q->author_slug
                  ? gz_db_stmt(
                        db, GZ_SQL("SELECT count(*) FROM articles a"
                                   " WHERE a.status = 'published'"
@@ -52,10 +61,12 @@ json_t *gz_store_articles_list(struct gz_db *db, const struct gz_list_query *q,
                                   "   WHERE t.slug = ?1)) AND a.id != ?3"));
         if (!st)
             return NULL;
-        gz_bind_text(st, 1, q->tag_slug);
+        if (sqlite3_bind_parameter_count(st) >= 1)
+            gz_bind_text(st, 1, q->tag_slug);
         if (q->author_slug)
             gz_bind_text(st, 2, q->author_slug);
-        sqlite3_bind_int64(st, 3, q->exclude_id);
+        if (sqlite3_bind_parameter_count(st) >= 3)
+            sqlite3_bind_int64(st, 3, q->exclude_id);
         if (sqlite3_step(st) != SQLITE_ROW) {
             sqlite3_reset(st);
             return NULL;

@@ -34,14 +34,21 @@ struct gz_db *gz_db_open(const char *path, enum gz_db_mode mode,
     sqlite3_extended_result_codes(db->h, 1);
     char *errmsg = NULL;
     int rc;
+    /* Page caches sized on purpose (issue 8: memory): every worker thread
+     * holds a connection, so the default 2 MiB each is tens of MiB in
+     * all; the stories' pages come from the OS's cache either way, and
+     * the hot ones (indexes, the small tables) fit in 256 KiB (512 KiB for
+     * the writing connection). */
     if (db->readonly) {
-        rc = sqlite3_exec(db->h, "PRAGMA foreign_keys=ON;", NULL, NULL,
-                          &errmsg);
+        rc = sqlite3_exec(db->h,
+                          "PRAGMA foreign_keys=ON; PRAGMA cache_size=-256;",
+                          NULL, NULL, &errmsg);
     } else {
         /* synchronous is checked by gz_config_check to be FULL or NORMAL;
          * it is chosen here between two literals, never pasted. */
         rc = sqlite3_exec(db->h,
-                          "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+                          "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+                          " PRAGMA cache_size=-512;",
                           NULL, NULL, &errmsg);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(db->h,

@@ -416,9 +416,26 @@ json_t *gz_store_story_rows(struct gz_db *db, const struct gz_story_filter *f,
     }
     if (!fts || total < 0) {
         if (found || total < 0) {
-            gz_buf_puts(&b.sql, "SELECT count(*)");
-            gz_buf_puts(&b.sql, story_from);
-            story_where(&b, f, fts, 0);
+            /* Every story has its author: the join only filters when the
+             * author is asked for, and otherwise makes the count read
+             * every story's row (120 ms at 100,000 stories; the index
+             * alone takes 5). */
+            int by_author = f->author_slug ||
+                            (f->filter && gz_nql_uses(f->filter, "author"));
+            /* Every published story, unfiltered: the count 0006 keeps. */
+            int all_published =
+                !fts && !f->filter && !f->slug && !f->id && !f->tag_slug &&
+                !f->author_slug && f->own_author_id <= 0 &&
+                (!f->status || strcmp(f->status, "published") == 0);
+            if (all_published) {
+                gz_buf_puts(&b.sql,
+                            "SELECT published FROM story_count WHERE id = 1");
+            } else {
+                gz_buf_puts(&b.sql, "SELECT count(*)");
+                gz_buf_puts(&b.sql, by_author ? story_from
+                                              : " FROM articles a");
+                story_where(&b, f, fts, 0);
+            }
             if (b.bad || run_count(db, &b, &total) != 0)
                 goto out;
         }

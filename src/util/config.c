@@ -145,7 +145,7 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->max_url_bytes = 8192;
     cfg->cache_max_age = 0;
     cfg->page_cache = 1;
-    cfg->page_cache_bytes = 64 << 20;
+    cfg->page_cache_bytes = 8 << 20;
     cfg->gzip = 1;
     snprintf(cfg->db_path, sizeof cfg->db_path, "data/gazette.db");
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "data");
