@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <libdeflate.h>
 #include <pthread.h>
@@ -223,6 +224,17 @@ static void etag_of(const void *data, size_t len, char out[40])
 }
 
 /* Does the request's If-None-Match / If-Modified-Since match? */
+/* The Last-Modified an answer may show: none while its second is not
+ * over. Two versions of a page made within one second would share a date
+ * (HTTP dates are whole seconds), and a client holding the older one
+ * would be told by If-Modified-Since that it is current; a version made
+ * in the second of its last change goes without a date, so no client
+ * holds a date that two versions share (docs/DECISIONS.md). */
+static long long shown_lm(long long lm)
+{
+    return lm > 0 && lm < (long long)time(NULL) ? lm : 0;
+}
+
 static int not_modified(struct gz_req *req, const char *etag, long long lm)
 {
     const char *inm = gz_req_header(req, "If-None-Match");
@@ -392,9 +404,9 @@ enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
     char etag[48] = "";
     if (a->etag[0])
         variant_etag(a->etag, gz, etag);
-    if (status == 200 && etag[0] && not_modified(req, etag, a->last_modified))
-        return queue_304(req, etag, a->content_type, a->cache,
-                         a->last_modified);
+    long long lm = shown_lm(a->last_modified);
+    if (status == 200 && etag[0] && not_modified(req, etag, lm))
+        return queue_304(req, etag, a->content_type, a->cache, lm);
     struct gz_http_blob *b = gz ? a->gzip : a->plain;
     atomic_fetch_add(&b->refs, 1);
     struct MHD_Response *r =
@@ -409,7 +421,7 @@ enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
         MHD_add_response_header(r, "Content-Encoding", "gzip");
     if (a->content_type)
         MHD_add_response_header(r, "Content-Type", a->content_type);
-    add_cache_headers(req->app, r, a->cache, etag, a->last_modified);
+    add_cache_headers(req->app, r, a->cache, etag, lm);
     add_vary(req, r, a->content_type);
     add_request_headers(req, r, status);
     add_extra_headers(req, r, status, extra);
@@ -435,10 +447,10 @@ static enum MHD_Result send_file(struct gz_req *req, struct gz_resp *resp)
 {
     const char *etag = resp->cache != GZ_CACHE_NO_STORE ? resp->etag : "";
     if (resp->status == 200 && etag[0] &&
-        not_modified(req, etag, resp->last_modified)) {
+        not_modified(req, etag, shown_lm(resp->last_modified))) {
         drop_file(resp);
         return queue_304(req, etag, resp->content_type, resp->cache,
-                         resp->last_modified);
+                         shown_lm(resp->last_modified));
     }
     uint64_t size = resp->file_size > 0 ? (uint64_t)resp->file_size : 0;
     /* MHD owns the descriptor from here: it closes it when the response
@@ -453,7 +465,8 @@ static enum MHD_Result send_file(struct gz_req *req, struct gz_resp *resp)
     add_common_headers(r);
     if (resp->content_type)
         MHD_add_response_header(r, "Content-Type", resp->content_type);
-    add_cache_headers(req->app, r, resp->cache, etag, resp->last_modified);
+    add_cache_headers(req->app, r, resp->cache, etag,
+                      shown_lm(resp->last_modified));
     add_vary(req, r, resp->content_type);
     add_request_headers(req, r, resp->status);
     add_extra_headers(req, r, resp->status, resp);

@@ -268,9 +268,35 @@ json_t *gz_store_story_load(struct gz_db *db, long long id, int *err)
 
 /* ---- saving a story ---------------------------------------------------- */
 
+/* 1 when the story's tags are already tags[0..n) in that order. */
+static int tags_unchanged(struct gz_db *db, long long article_id,
+                          const struct tag_in *tags, int n)
+{
+    sqlite3_stmt *st = gz_db_stmt(
+        db, GZ_SQL("SELECT t.slug FROM article_tags x JOIN tags t"
+                   " ON t.id = x.tag_id WHERE x.article_id = ?1"
+                   " ORDER BY x.position"));
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, article_id);
+    int i = 0, same = 1;
+    while (same && sqlite3_step(st) == SQLITE_ROW) {
+        same = i < n && strcmp(gz_col_text(st, 0), tags[i].slug) == 0;
+        i++;
+    }
+    sqlite3_reset(st);
+    return same && i == n;
+}
+
+/* Sets the story's tags. Unchanged tags are not written again: every tag
+ * link written logs its tag's pages as changed (the page cache,
+ * sql/0005_page_changes.sql), and a count that dips and comes back can
+ * move the navigation. */
 static int save_tags(struct gz_db *db, long long article_id,
                      const struct tag_in *tags, int n)
 {
+    if (tags_unchanged(db, article_id, tags, n))
+        return 0;
     sqlite3_stmt *st = gz_db_stmt(
         db, GZ_SQL("DELETE FROM article_tags WHERE article_id = ?1"));
     if (!st)

@@ -998,9 +998,13 @@ def run(ctx):
             totals, times = [], []
             for q in qs[:3]:
                 st, _, body, secs = http_get(gz_port, search_path(q), gzip=False, timeout=300)
-                mm = re.search(r'search-results__summary">[^<]*?:\s*([\d,]+)\s*</h2>',
+                # "…: 12" or, past the search's cap, "…: more than 1000"
+                # (the newest shown first): reported as ">1000".
+                mm = re.search(r'search-results__summary">[^<]*?:\s*(more than )?([\d,]+)\s*</h2>',
                                body.decode("utf-8", "replace"))
-                totals.append(int(mm.group(1).replace(",", "")) if mm else
+                totals.append((">" if mm.group(1) else "") + mm.group(2).replace(",", "")
+                              if mm and mm.group(1) else
+                              int(mm.group(2).replace(",", "")) if mm else
                               0 if "No results for" in body.decode("utf-8", "replace") else None)
                 times.append(round(secs * 1000, 1))
             results["queries"][k]["matches_first3"] = totals
