@@ -50,6 +50,10 @@ struct gz_app {
     struct gz_page_cache *cache;
     json_t *assets;          /* {css_url, js_url, favicon_url}: read-only */
     char base_url[512];      /* from config, or http://host:port */
+    /* The health probes' own daemon (server.c probe_daemon): each of its
+     * connections answers one request and closes, so none can hold the
+     * probes' thread with other work. */
+    const void *probe_daemon;
     /* Fills resp with the answer of an error status (>= 400) the server
      * decided or a handler returned: the JSON error object or the error
      * page (gz_view_error). message and field may be NULL. The server

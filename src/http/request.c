@@ -432,6 +432,10 @@ static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
     struct gz_app *app = req->app;
     struct header_scan h = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+    const union MHD_ConnectionInfo *di =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    if (di && app->probe_daemon && (const void *)di->daemon == app->probe_daemon)
+        req->must_close = 1; /* one request on the probes' thread */
     int st = framing_status(&h, version);
     if (st) {
         req->must_close = 1;

@@ -562,7 +562,51 @@ struct listener {
     int spare;   /* a descriptor kept to accept-and-refuse at EMFILE */
     int tls;     /* HTTPS: a refusal is a close (no plain-text 503) */
     struct MHD_Daemon *d;
+    struct MHD_Daemon *ops; /* one thread for health probes (probe_daemon) */
 };
+
+/* The accept thread may wait for a new connection's first bytes at most
+ * PEEK_WAITS times a second (a millisecond each), so connections that
+ * never speak cannot slow the accepting of others by more than 5%. */
+#define PEEK_WAITS 50
+static int peek_wait_allowed(void)
+{
+    static long long window; /* the second being counted (accept thread) */
+    static int used;
+    long long now = now_ms() / 1000;
+    if (now != window) {
+        window = now;
+        used = 0;
+    }
+    return used++ < PEEK_WAITS;
+}
+
+/* The daemon for connection c: the health probe's own thread when the
+ * request already waiting on it is a GET of /healthz, else the workers.
+ * A load balancer's probe must not wait behind the pages queued on a busy
+ * worker (the soak run's probe waited up to 229 ms on two saturated
+ * cores); a thread that is otherwise asleep is scheduled at once. Only a
+ * peek: bytes not yet arrived (or TLS, whose bytes are not readable here)
+ * go to the workers as any request does. */
+static struct MHD_Daemon *probe_daemon(const struct listener *l, int c)
+{
+    static const char probe[] = "GET /healthz";
+    char head[sizeof probe];
+    if (!l->ops || l->tls)
+        return l->d;
+    ssize_t n = recv(c, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN && peek_wait_allowed()) {
+        /* Accepted before the client's first bytes (they follow the
+         * handshake by microseconds): a millisecond for them at most. */
+        struct pollfd p = {c, POLLIN, 0};
+        if (poll(&p, 1, 1) == 1)
+            n = recv(c, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+    }
+    if (n == (ssize_t)sizeof head && memcmp(head, probe, sizeof probe - 1) == 0 &&
+        (head[sizeof probe - 1] == ' ' || head[sizeof probe - 1] == '?'))
+        return l->ops;
+    return l->d;
+}
 
 /* Binds and listens on sa. The socket, or -1 (errno set). */
 static int listen_on(const struct sockaddr *sa, socklen_t slen)
@@ -647,7 +691,8 @@ static void accept_pending(struct listener *l)
                 refuse(l, c, r);
                 continue;
             }
-            if (MHD_add_connection(l->d, c, (const struct sockaddr *)&sa,
+            if (MHD_add_connection(probe_daemon(l, c), c,
+                                   (const struct sockaddr *)&sa,
                                    slen) != MHD_YES)
                 conns_forget(c); /* MHD closed it */
             continue;
@@ -743,7 +788,7 @@ int gz_server_run(struct gz_app *app)
     struct gz_config *cfg = &app->cfg;
     int rc = 1;
     char *cert = NULL, *key = NULL;
-    struct listener l = {-1, {-1, -1}, -1, 0, NULL};
+    struct listener l = {-1, {-1, -1}, -1, 0, NULL, NULL};
     int conns_ok = 0;
     gz_http_request_ids_init();
     if (cfg->page_cache) {
@@ -790,7 +835,7 @@ int gz_server_run(struct gz_app *app)
                 cfg->host, cfg->port, strerror(errno));
         goto out;
     }
-    if (conns_init(cfg, threads) != 0) {
+    if (conns_init(cfg, threads + 1) != 0) { /* + the probes' thread */
         fprintf(stderr, "gazette: out of memory for the connection table\n");
         goto out;
     }
@@ -839,6 +884,12 @@ int gz_server_run(struct gz_app *app)
     }
     l.d = MHD_start_daemon(flags, 0, NULL, NULL, gz_http_on_request, app,
                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    /* The probes' daemon: the same server on one thread of its own. */
+    opts[0].value = 1;
+    l.ops = l.d ? MHD_start_daemon(flags, 0, NULL, NULL, gz_http_on_request,
+                                   app, MHD_OPTION_ARRAY, opts, MHD_OPTION_END)
+                : NULL;
+    app->probe_daemon = l.ops;
     if (!l.d) {
         fprintf(stderr, "gazette: cannot start the HTTP server on %s:%d\n",
                 cfg->host, cfg->port);
@@ -854,6 +905,8 @@ int gz_server_run(struct gz_app *app)
     if (pthread_create(&acceptor, NULL, accept_loop, &l) != 0) {
         fprintf(stderr, "gazette: cannot start the accept thread\n");
         MHD_stop_daemon(l.d);
+        if (l.ops)
+            MHD_stop_daemon(l.ops);
         goto out;
     }
     gz_log_info(1103, "Gazette %s listening on %s://%s:%d (%u threads)",
@@ -887,6 +940,8 @@ int gz_server_run(struct gz_app *app)
         pause_ms(50);
     }
     MHD_stop_daemon(l.d);
+    if (l.ops)
+        MHD_stop_daemon(l.ops);
     pthread_mutex_lock(&bg_lock);
     stop_requested = 1;
     pthread_cond_broadcast(&bg_cond);

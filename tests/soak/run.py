@@ -14,7 +14,7 @@ What runs at once, for --seconds (default 600):
             when closed), junk-parameter requests of a large story,
             cache-busting one-letter searches, 20 connections that ask for
             a 10 MiB image and never read, requests with 450 parameters;
-  probe     GET /healthz every 200 ms from its own address, timed;
+  probe     GET /healthz every 200 ms from its own address and process, timed;
   memory    the server's RSS every 5 s.
 
 Afterwards the server is stopped with SIGTERM (it must exit 0), and the
@@ -30,6 +30,7 @@ Python 3 standard library only; needs wrk.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -97,6 +98,20 @@ request = function()
   return wrk.format(nil, paths[math.random(#paths)])
 end
 """
+
+
+def probe_loop(port, stop, out):
+    """GET /healthz every 200 ms from its own address until stop is set;
+    puts [(seconds since start, answer time or None)] on out."""
+    t0 = time.monotonic()
+    probes = []
+    while not stop.wait(0.2):
+        t = time.monotonic()
+        st, _ = request(port, "GET", "/healthz", source="127.0.250.1",
+                        timeout=5)
+        probes.append((round(t - t0, 1),
+                       time.monotonic() - t if st == 200 else None))
+    out.put(probes)
 
 
 def run_wrk(tmp, port, paths, seconds, connections):
@@ -408,14 +423,26 @@ class Soak:
             s.close()
 
     # -- watching
-    def prober(self):
-        t0 = time.monotonic()
-        while not self.stop.wait(0.2):
-            t = time.monotonic()
-            st, _ = request(self.port, "GET", "/healthz",
-                            source="127.0.250.1", timeout=5)
-            self.probe.append((round(t - t0, 1),
-                               time.monotonic() - t if st == 200 else None))
+    def start_prober(self):
+        """The /healthz probe runs in a process of its own: as a thread of
+        this one it shared the GIL with the hostile clients' loops, and a
+        probe's answer could wait tens of ms for this process, not for
+        the server."""
+        ctx = multiprocessing.get_context("fork")
+        self.probe_stop = ctx.Event()
+        self.probe_out = ctx.Queue()
+        self.probe_proc = ctx.Process(target=probe_loop, args=(
+            self.port, self.probe_stop, self.probe_out), daemon=True)
+        self.probe_proc.start()
+
+    def stop_prober(self):
+        self.probe_stop.set()
+        try:
+            self.probe = self.probe_out.get(timeout=30)
+        finally:
+            self.probe_proc.join(10)
+            if self.probe_proc.is_alive():
+                self.probe_proc.kill()
 
     def memory(self):
         t0 = time.monotonic()
@@ -468,14 +495,16 @@ def main():
         soak.start()
         workers = [soak.comments, soak.subscriptions, soak.publisher,
                    soak.slowloris, soak.junk, soak.searches, soak.many_params,
-                   soak.media_hog, soak.prober, soak.memory]
+                   soak.media_hog, soak.memory]
         threads = [threading.Thread(target=w, daemon=True) for w in workers]
         for t in threads:
             t.start()
+        soak.start_prober()
         log("load for %d s at %d connections plus hostile clients" % (
             args.seconds, args.connections))
         soak.readers()
         soak.stop.set()
+        soak.stop_prober()
         for t in threads:
             t.join(30)
         soak.finish()
