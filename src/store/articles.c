@@ -845,38 +845,39 @@ const char *gz_store_base_url(json_t *settings, const char *fallback)
     return s && *s ? s : fallback;
 }
 
-int gz_store_content_version(struct gz_db *db, long long *n,
-                             long long *changed_at)
+/* The two integers of the one row st answers (reset after): 0, or GZ_EDB
+ * (st NULL, or no row). */
+static int one_row_two_ints(sqlite3_stmt *st, long long *a, long long *b)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT n, changed_at FROM content_version WHERE id = 1"));
     if (!st)
         return GZ_EDB;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *n = sqlite3_column_int64(st, 0);
-        *changed_at = sqlite3_column_int64(st, 1);
+        *a = sqlite3_column_int64(st, 0);
+        *b = sqlite3_column_int64(st, 1); /* NULL: 0 */
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : GZ_EDB;
 }
 
+int gz_store_content_version(struct gz_db *db, long long *n,
+                             long long *changed_at)
+{
+    return one_row_two_ints(
+        gz_db_stmt(db, GZ_SQL("SELECT n, changed_at FROM content_version"
+                              " WHERE id = 1")),
+        n, changed_at);
+}
+
 int gz_store_changes_last(struct gz_db *db, long long *last,
                           long long *changed_at)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT changed_at, (SELECT seq FROM sqlite_sequence"
-                   " WHERE name = 'page_changes') FROM content_version"
-                   " WHERE id = 1"));
-    if (!st)
-        return GZ_EDB;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *changed_at = sqlite3_column_int64(st, 0);
-        *last = sqlite3_column_int64(st, 1); /* NULL (none yet): 0 */
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : GZ_EDB;
+    /* no page change yet: seq is NULL, read as 0 */
+    return one_row_two_ints(
+        gz_db_stmt(db, GZ_SQL("SELECT (SELECT seq FROM sqlite_sequence"
+                              " WHERE name = 'page_changes'), changed_at"
+                              " FROM content_version WHERE id = 1")),
+        last, changed_at);
 }
 
 int gz_store_changes_since(struct gz_db *db, long long after,
