@@ -20,6 +20,7 @@
  * subscriber already in the database keeps their status (the reader's
  * latest word) unless the file says they unsubscribed.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -729,6 +730,12 @@ int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen)
         goto out;
     json_array_foreach(json_object_get(doc, "subscribers"), i, item)
     if ((rc = import_subscriber(im, item, i)))
+        goto out;
+    /* An import changes too much for its page changes to be worth
+     * keeping (a story logs about six): they go with the transaction, and
+     * a running server, seeing their ids missing, treats every cached
+     * page as stale (sql/0005_page_changes.sql). */
+    if ((rc = gz_store_changes_prune(db, LLONG_MAX)))
         goto out;
     rc = gz_db_tx_commit(db);
 out:
