@@ -396,15 +396,11 @@ static int entry_fresh(const struct gz_page_cache *c,
     return 1;
 }
 
-/* The changes read since the last sync, gathered before they are applied
- * (so lookups do not wait for the query). Past SYNC_MAX of them the rest
- * is not kept: every entry becomes stale instead. */
-#define SYNC_MAX 100000
 struct sync_read {
+    struct gz_page_cache *c;
     long long expect; /* the next id, when none was pruned */
-    int gap;          /* rows missing, too many, or out of memory */
-    size_t n, cap;
-    struct dep_seen *rows;
+    int gap;
+    int oom;
 };
 
 static void on_change(void *cls, long long id, const char *key)
@@ -413,63 +409,43 @@ static void on_change(void *cls, long long id, const char *key)
     if (id != r->expect)
         r->gap = 1;
     r->expect = id + 1;
-    if (r->gap)
-        return;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        struct dep_seen *t =
-            cap <= SYNC_MAX ? realloc(r->rows, cap * sizeof *t) : NULL;
-        if (!t) {
-            r->gap = 1;
-            return;
-        }
-        r->rows = t;
-        r->cap = cap;
-    }
-    if (!(r->rows[r->n].key = strdup(key))) {
-        r->gap = 1;
-        return;
-    }
-    r->rows[r->n++].id = id;
+    if (dep_set(r->c, key, id) != 0)
+        r->oom = 1;
 }
 
 long long gz_http_cache_sync(struct gz_page_cache *c, struct gz_db *db,
                              long long last)
 {
-    /* c->synced changes only here, under sync_lock; lookups read it under
-     * lock. */
     pthread_mutex_lock(&c->lock);
     long long synced = c->synced;
     pthread_mutex_unlock(&c->lock);
-    if (synced >= last)
-        return synced;
+    if (synced == last)
+        return last;
     pthread_mutex_lock(&c->sync_lock);
+    pthread_mutex_lock(&c->lock);
     synced = c->synced;
-    long long upto = last;
-    struct sync_read r = {synced + 1, 0, 0, 0, NULL};
-    if (synced >= 0 && last > synced) {
-        int rc = gz_store_changes_since(db, synced, on_change, &r);
-        if (r.expect - 1 > upto)
-            upto = r.expect - 1;
-        if (rc != 0 || r.expect - 1 < last)
-            r.gap = 1; /* rows pruned before they were read */
-    }
-    if (synced < 0 || last > synced) {
+    pthread_mutex_unlock(&c->lock);
+    if (synced < 0) {
+        /* The first look: no entry yet, nothing to read. */
         pthread_mutex_lock(&c->lock);
-        for (size_t i = 0; i < r.n && !r.gap; i++)
-            if (dep_set(c, r.rows[i].key, r.rows[i].id) != 0)
-                r.gap = 1;
-        if (r.gap)
+        c->synced = last;
+        pthread_mutex_unlock(&c->lock);
+    } else if (last > synced) {
+        /* The rows are read under lock, one short query per batch of
+         * writes: dep_set must not race with lookups. */
+        pthread_mutex_lock(&c->lock);
+        struct sync_read r = {c, synced + 1, 0, 0};
+        int rc = gz_store_changes_since(db, synced, on_change, &r);
+        long long upto = r.expect - 1 > last ? r.expect - 1 : last;
+        if (rc != 0 || r.gap || r.oom || r.expect - 1 < last)
             c->flushed = upto; /* what was missed: everything is stale */
-        /* The first look (synced < 0) has no entry yet: nothing to read. */
         c->synced = upto;
         pthread_mutex_unlock(&c->lock);
-        synced = upto;
     }
+    pthread_mutex_lock(&c->lock);
+    synced = c->synced;
+    pthread_mutex_unlock(&c->lock);
     pthread_mutex_unlock(&c->sync_lock);
-    for (size_t i = 0; i < r.n; i++)
-        free(r.rows[i].key);
-    free(r.rows);
     return synced;
 }
 
