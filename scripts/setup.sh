@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 
 build_pkgs=(gcc pkg-config meson ninja-build python3 libmicrohttpd-dev
             libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev
-            libcurl4-openssl-dev libdeflate-dev libinih-dev)
+            libcurl4-openssl-dev libdeflate-dev libinih-dev
+            libxml2-dev)
 test_pkgs=(libcmocka-dev chromium default-jre-headless python3-aiosmtpd
-           wrk nginx-light)
+           wrk nginx varnish openssl systemd curl
+           libnginx-mod-http-cache-purge)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--tests" ]]; then
@@ -23,8 +25,9 @@ fi
 missing=()
 for p in "${want[@]}"; do
   # A package counts as present when dpkg has it installed, or (for the
-  # web server) when another flavour provides the same command.
-  if [[ "$p" == nginx-light ]] && command -v nginx >/dev/null; then continue; fi
+  # web server) when another flavour provides the same command: nginx with
+  # TLS and HTTP/2 (tests/http/test_production.py), as Debian 12's has.
+  if [[ "$p" == nginx ]] && nginx -V 2>&1 | grep -q http_v2_module; then continue; fi
   if [[ "$p" == default-jre-headless ]] && command -v java >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")

@@ -1,6 +1,6 @@
 /*
  * main.c - the gazette command line (SPEC section 9): serve, init, migrate,
- * backup, export, import, render. Parses arguments, loads the
+ * backup, restore, export, import, render. Parses arguments, loads the
  * configuration (file, then environment, then flags) and hands over to the
  * modules. Every failure prints one line and exits non-zero.
  */
@@ -15,9 +15,11 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "gazette/backup.h"
 #include "gazette/config.h"
 #include "gazette/db.h"
 #include "gazette/http.h"
+#include "gazette/import.h"
 #include "gazette/store.h"
 #include "gazette/tpl.h"
 #include "gazette/view.h"
@@ -30,9 +32,18 @@ static const char usage_text[] =
     "  init [--demo]         create the database; --demo adds demo content\n"
     "                        when the database has no stories yet\n"
     "  migrate               apply pending migrations\n"
-    "  backup FILE           consistent copy of the live database\n"
+    "  backup FILE [--force] consistent copy of the live database, checked\n"
+    "                        (integrity_check) before it takes the name FILE;\n"
+    "                        --force replaces an existing FILE\n"
+    "  restore FILE          replace the database with a backup: refused\n"
+    "                        while a server uses it; FILE is checked first\n"
+    "                        and the current database kept as\n"
+    "                        DB.before-restore-TIMESTAMP\n"
     "  export                all content as JSON on stdout\n"
     "  import FILE           content from JSON (as export writes it)\n"
+    "  import --from ghost|wordpress FILE [--media-dir DIR]\n"
+    "                        move a site in from a Ghost JSON or WordPress\n"
+    "                        WXR export; old URLs redirect (docs/IMPORT.md)\n"
     "  user add --email E --name N --role admin|editor|author\n"
     "                        add a user; the password is read from the\n"
     "                        terminal (or one line of stdin), never argv\n"
@@ -131,6 +142,13 @@ static int cmd_serve(struct gz_config *cfg)
      * after a burst. Two arenas serve the workers' short allocations
      * with little contention (issue 8: memory). */
     mallopt(M_ARENA_MAX, 2);
+    /* Held for the server's life: `gazette restore` refuses while it is. */
+    char lock_err[GZ_PATH_MAX + 200];
+    make_parent_dir(cfg->db_path);
+    if (gz_backup_serve_lock(cfg->db_path, lock_err, sizeof lock_err) != 0) {
+        fprintf(stderr, "gazette: %s\n", lock_err);
+        return 1;
+    }
     struct gz_db *db = open_migrated(cfg);
     if (!db)
         return fail("cannot open or migrate the database");
@@ -343,8 +361,9 @@ int main(int argc, char **argv)
     const char *config_path = getenv("GAZETTE_CONFIG");
     int config_required = config_path != NULL;
     const char *args[8];
-    int nargs = 0, demo = 0;
+    int nargs = 0, demo = 0, force = 0;
     const char *u_email = NULL, *u_name = NULL, *u_role = "author";
+    const char *im_from = NULL, *im_media = NULL; /* import --from */
     /* Pass 1: --config, --help, --version (the file loads before flags). */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -382,6 +401,11 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--demo") == 0) {
             demo = 1;
+        } else if (strcmp(a, "--force") == 0) {
+            force = 1;
+        } else if ((strcmp(a, "--from") == 0 ||
+                    strcmp(a, "--media-dir") == 0) && i + 1 < argc) {
+            *(a[2] == 'f' ? &im_from : &im_media) = argv[++i];
         } else if ((strcmp(a, "--email") == 0 || strcmp(a, "--name") == 0 ||
                     strcmp(a, "--role") == 0 || strcmp(a, "--user") == 0) &&
                    i + 1 < argc) {
@@ -451,17 +475,10 @@ int main(int argc, char **argv)
         printf("database up to date: %s\n", cfg.db_path);
         return 0;
     }
-    if (strcmp(cmd, "backup") == 0 && nargs == 2) {
-        struct gz_db *db = open_migrated(&cfg);
-        if (!db)
-            return fail("cannot open the database");
-        int rc = gz_db_backup(db, args[1]);
-        gz_db_close(db);
-        if (rc != 0)
-            return fail("backup failed");
-        printf("backup written to %s\n", args[1]);
-        return 0;
-    }
+    if (strcmp(cmd, "backup") == 0 && nargs == 2)
+        return gz_backup_cli(&cfg, args[1], force);
+    if (strcmp(cmd, "restore") == 0 && nargs == 2)
+        return gz_restore_cli(&cfg, args[1]);
     if (strcmp(cmd, "export") == 0 && nargs == 1) {
         struct gz_db *db = open_migrated(&cfg);
         if (!db)
@@ -473,6 +490,8 @@ int main(int argc, char **argv)
         putchar('\n');
         return rc;
     }
+    if (strcmp(cmd, "import") == 0 && nargs == 2 && im_from)
+        return gz_import_cli(&cfg, im_from, args[1], im_media);
     if (strcmp(cmd, "import") == 0 && nargs == 2) {
         struct gz_db *db = open_migrated(&cfg);
         if (!db)

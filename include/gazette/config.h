@@ -29,6 +29,9 @@ struct gz_config {
     int threads;        /* 0: one per core */
     int max_connections;
     int per_ip_connections;
+    /* addresses and CIDR ranges whose X-Forwarded-For/-Proto are believed
+     * (gazette/proxies.h); "" trusts none */
+    char trusted_proxies[1024];
     int search_slots;   /* searches at once; 0: max(1, cores / 2) */
     int search_wait_ms; /* a search's wait for a slot; 0: none */
     int timeout;        /* seconds a connection may idle */
@@ -69,6 +72,18 @@ struct gz_config {
     int access_log;
     /* [api] */
     char api_cors_origins[1024]; /* comma list of origins; "" none */
+    /* [cdn]: a cache or CDN in front (src/http/purge.c) */
+    char cdn_varnish[1024];     /* comma list of Varnish addresses; "" none */
+    char cdn_nginx[1024];       /* comma list of nginx cache-purge bases */
+    char cdn_webhook[1024];     /* comma list of URLs told by JSON POST */
+    char cdn_webhook_secret[256]; /* HMAC-SHA256 key of the webhook body */
+    int cdn_s_maxage;           /* Cache-Control s-maxage; 0: none */
+    int cdn_stale_while_revalidate; /* seconds; 0: none */
+    int cdn_purge_wait_ms;      /* a write waits this long for its purges */
+    /* [backup]: unattended backups (src/store/backup.c) */
+    char backup_dir[GZ_PATH_MAX]; /* "" off */
+    int backup_interval;          /* seconds between backups */
+    int backup_keep;              /* newest backups kept */
 };
 
 /* Fills cfg with the defaults. */

@@ -212,9 +212,12 @@ const struct gz_user *gz_req_user(const struct gz_req *req);
 int gz_req_auth(const struct gz_req *req);
 /* Cookie value or NULL. */
 const char *gz_req_cookie(const struct gz_req *req, const char *name);
-/* The client's address as text ("127.0.0.1"). */
+/* The client's address as text ("127.0.0.1"): the socket's peer, or,
+ * when that is a trusted proxy (server.trusted_proxies), the client its
+ * X-Forwarded-For names. Everything keyed by client address uses this. */
 const char *gz_req_client(const struct gz_req *req);
-/* 1 when the request came over TLS (or base URL is https). */
+/* 1 when the request came over TLS, through a trusted proxy that said
+ * X-Forwarded-Proto: https, or the base URL is https. */
 int gz_req_secure(const struct gz_req *req);
 /* The uploaded file, or NULL. */
 struct gz_upload *gz_req_upload(struct gz_req *req);

@@ -133,6 +133,28 @@ int gz_store_changes_since(struct gz_db *db, long long after,
                                       const char *key),
                            void *cls);
 int gz_store_changes_prune(struct gz_db *db, long long upto);
+/* At most limit changes after id `after`, in order, through fn (a
+ * purger's batch); 0 or GZ_EDB. */
+int gz_store_changes_batch(struct gz_db *db, long long after, int limit,
+                           void (*fn)(void *cls, long long id,
+                                      const char *key),
+                           void *cls);
+
+/* A purger's cursor (sql/0009_purges.sql): the last page change it
+ * delivered. gz_store_purge_cursor: 0, GZ_ENOTFOUND (a new purger) or
+ * GZ_EDB. gz_store_purge_cursor_set records a delivery (error NULL; the
+ * cursor only grows, sent counts requests) or a failure (error says
+ * what); 0 or GZ_EDB. */
+int gz_store_purge_cursor(struct gz_db *db, const char *purger,
+                          long long *after);
+int gz_store_purge_cursor_set(struct gz_db *db, const char *purger,
+                              long long after, int sent, const char *error);
+/* Logs a change of every page (after a restore: the caches in front
+ * hold pages of the database that was replaced); 0 or GZ_EDB. */
+int gz_store_changes_all(struct gz_db *db);
+/* The slug of story id, whatever its status; 0, GZ_ENOTFOUND or GZ_EDB. */
+int gz_store_story_slug(struct gz_db *db, long long id, char *slug,
+                        size_t size);
 
 /* Publishes scheduled stories whose time has come; returns how many. */
 int gz_store_publish_due(struct gz_db *db);
@@ -153,6 +175,12 @@ int gz_store_is_empty(struct gz_db *db);
  * in err ("articles[3].author: ...").
  */
 int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen);
+/* The same, calling progress (when not NULL) after each story. */
+int gz_store_import_progress(struct gz_db *db, json_t *doc, char *err,
+                             size_t errlen,
+                             void (*progress)(void *ctx, size_t done,
+                                              size_t total),
+                             void *progress_ctx);
 
 /* The whole site as a document gz_store_import reads back: settings,
  * every user ("authors": name, slug, email, bio, role, disabled,

@@ -1,7 +1,8 @@
 /*
  * settings.c - /admin/settings, for admins only: the site's title,
  * description and base URL, the comment moderation policy and double
- * opt-in, plus a read-only line on how mail is sent.
+ * opt-in, plus read-only lines on how mail is sent and on the unattended
+ * backups (gz_backup_status).
  *
  * Values are checked here, then written to the settings table in one
  * transaction (newsroom.h). Every page reads the settings per request
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "gazette/admin.h"
+#include "gazette/backup.h"
 #include "gazette/html.h"
 #include "gazette/newsroom.h"
 #include "gazette/site.h"
@@ -150,6 +152,7 @@ static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
         "server", where, "from", cfg->mail_from, "default_base_url",
         gz_req_base_url(req));
     add_tokens(req, model);
+    json_object_set_new(model, "backup", gz_backup_status());
     if (extra)
         json_object_update(model, extra);
     gz_newsroom_section(model, "settings");

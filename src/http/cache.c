@@ -497,6 +497,7 @@ void gz_http_cache_put(struct gz_page_cache *c, const char *key,
     e->plain_len = plain_len;
     e->bytes = bytes;
     e->a = *a; /* the cache takes the caller's references */
+    e->a.deps = NULL; /* the caller's; e->deps is the cache's copy */
     c->bytes += (long long)bytes;
     atomic_fetch_add(&gauge_entries, 1);
     atomic_fetch_add(&gauge_bytes, (long long)bytes);
@@ -517,6 +518,12 @@ int gz_http_cache_serve(struct gz_req *req, const char *key,
     /* Take references under the lock; build and queue outside it. */
     struct gz_http_answer a = e->a;
     size_t plain_len = e->plain_len;
+    /* its keys for the Surrogate-Key header, copied: e may go once the
+     * lock is let go (the bodies are held by their references) */
+    char deps[sizeof((struct gz_resp *)0)->deps];
+    if (e->deps)
+        snprintf(deps, sizeof deps, "%s", e->deps);
+    a.deps = e->deps ? deps : NULL;
     if (a.plain)
         atomic_fetch_add(&a.plain->refs, 1);
     if (a.gzip)

@@ -80,6 +80,7 @@ struct gz_req {
     int preflight;        /* an OPTIONS preflight of an /api/v1 path */
     const char *www_auth; /* WWW-Authenticate of a 401 (a literal) */
     char client[64];
+    int forwarded_https; /* a trusted proxy said X-Forwarded-Proto: https */
     /* The upload of a GZ_R_UPLOAD route, streamed to a temporary file. */
     struct gz_upload upload;
     int have_upload;
@@ -113,6 +114,10 @@ struct gz_http_answer {
     enum gz_cache cache;
     char etag[40]; /* of the plain body; the gzip one adds -gz */
     long long last_modified;
+    /* The dependency keys it was built from ("\n"-separated; NULL: every
+     * change), for the Surrogate-Key of a public answer. Borrowed for the
+     * send only: the cache keeps its own copy (cache_entry.deps). */
+    const char *deps;
 };
 
 /* A blob holding a copy of data (refs 1), or NULL when out of memory. */
@@ -265,5 +270,26 @@ void gz_http_on_completed(void *cls, struct MHD_Connection *conn,
 /* Frees a request whose connection closed without MHD reporting its
  * completion (server.c, from the connection-closed notification). */
 void gz_http_request_abandoned(struct gz_req *req);
+
+/* ---- trusted proxies (proxy.c) ------------------------------------------ */
+
+/* Reads server.trusted_proxies (already checked by gz_config_check) before
+ * the daemon starts. 0, or -1 with a log line. */
+int gz_http_proxies_init(const struct gz_config *cfg);
+/* 1 when sa is a trusted proxy's address (exempt from the per-address
+ * connection limit: it carries every client). */
+int gz_http_proxy_trusted(const struct sockaddr *sa);
+/* From a trusted peer: req's client from X-Forwarded-For, and whether
+ * X-Forwarded-Proto said https. Nothing from any other peer. */
+void gz_http_forwarded(struct gz_req *req, struct MHD_Connection *conn);
+/* Requests whose X-Forwarded-For could not be read, since start. */
+long long gz_http_proxy_malformed(void);
+
+/* ---- old URLs of an imported site (redirect.c) ----------------------- */
+
+/* When the request is a GET/HEAD of an old path recorded by an import
+ * (or "/?p=N"), fills resp with a 301 to the current URL and returns 1;
+ * 0 otherwise. */
+int gz_http_redirect_answer(struct gz_req *req, struct gz_resp *resp);
 
 #endif

@@ -10,6 +10,8 @@
  */
 #include <stdio.h>
 
+#include "gazette/backup.h"
+#include "gazette/cdn.h"
 #include "gazette/engage.h"
 #include "gazette/site.h"
 #include "internal.h"
@@ -161,6 +163,15 @@ int gz_metrics_render(struct gz_buf *out)
                   "# TYPE gazette_http_connections_open gauge\n"
                   "gazette_http_connections_open %lld\n",
                   open_conns);
+    gz_buf_printf(out,
+                  "# HELP gazette_forwarded_for_malformed_total Requests from"
+                  " a trusted proxy whose X-Forwarded-For was not a list of"
+                  " addresses (the proxy was taken as the client).\n"
+                  "# TYPE gazette_forwarded_for_malformed_total counter\n"
+                  "gazette_forwarded_for_malformed_total %lld\n",
+                  gz_http_proxy_malformed());
     render_outbox(out);
+    gz_cdn_metrics(out);
+    gz_backup_metrics(out);
     return 0;
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gazette/cdn.h"
 #include "gazette/html.h"
 #include "gazette/store.h"
 #include "internal.h"
@@ -113,7 +114,7 @@ const char *gz_req_client(const struct gz_req *req)
 
 int gz_req_secure(const struct gz_req *req)
 {
-    return req->app->cfg.tls_cert[0] ||
+    return req->app->cfg.tls_cert[0] || req->forwarded_https ||
            strncmp(req->app->base_url, "https://", 8) == 0;
 }
 
@@ -312,6 +313,12 @@ static enum MHD_Result answer(struct gz_req *req)
         MHD_set_connection_value(req->conn, MHD_HEADER_KIND, "Connection",
                                  "close");
     }
+    /* An old URL of an imported site (redirect.c): only where no route
+     * matched, and the WordPress short link "/?p=N". */
+    if ((req->early_status == 404 || (!req->early_status && req->path &&
+                                      strcmp(req->path, "/") == 0)) &&
+        gz_http_redirect_answer(req, &resp))
+        goto send;
     if (req->early_status) {
         gz_http_error(req, &resp, req->early_status,
                       req->early_message[0] ? req->early_message : NULL);
@@ -345,6 +352,14 @@ static enum MHD_Result answer(struct gz_req *req)
     if (gz_http_guard_body(req, &resp) != 0)
         goto send;
     int status = r->handler(req, &resp);
+    if (!(req->method & (GZ_GET | GZ_HEAD)) && status < 400 &&
+        req->app->cfg.cdn_purge_wait_ms > 0) {
+        /* A write: its purges reach the caches in front before the writer
+         * hears back, so their next request shows the change (cdn.h). */
+        struct gz_db *wdb = gz_req_db(req);
+        if (wdb)
+            gz_cdn_flush(wdb, req->app->cfg.cdn_purge_wait_ms);
+    }
     if (status >= 400) {
         gz_http_error(req, &resp, status, NULL);
     } else if ((r->flags & GZ_R_CACHEABLE) && resp.status == 200 &&
@@ -430,6 +445,9 @@ static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
     req->method_name = method;
     req->method = method_bit(method);
     struct gz_app *app = req->app;
+    /* The client and scheme a trusted proxy names (proxy.c), before
+     * anything that reads them (guard, limits, handler, access log). */
+    gz_http_forwarded(req, conn);
     struct header_scan h = {0};
     MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
     const union MHD_ConnectionInfo *di =
@@ -642,16 +660,19 @@ size_t gz_http_on_unescape(void *cls, struct MHD_Connection *c, char *s)
 }
 
 /* One line per answered request: method, path (no query: it may hold a
- * token), status, bytes, microseconds, request id, " hit" from the cache. */
+ * token), status, bytes, microseconds, request id, " hit" from the cache,
+ * then the client's address (gz_req_client: behind a trusted proxy, the
+ * one X-Forwarded-For names). */
 static void access_log(const struct gz_req *req, long long us)
 {
     char line[1400];
     const char *q = strchr(req->uri, '?');
     int plen = (int)(q ? q - req->uri : (long)strlen(req->uri));
-    snprintf(line, sizeof line, "%s %.*s %d %zu %lldus %s%s",
+    snprintf(line, sizeof line, "%s %.*s %d %zu %lldus %s%s %s",
              req->method_name ? req->method_name : "-",
              plen > 1024 ? 1024 : plen, req->uri, req->status, req->bytes, us,
-             req->id, req->cache_hit ? " hit" : "");
+             req->id, req->cache_hit ? " hit" : "",
+             req->client[0] ? req->client : "-");
     /* The path is the client's: keep the log line one line. */
     for (char *p = line; *p; p++)
         if ((unsigned char)*p < 0x20)

@@ -25,6 +25,7 @@
 #include <libdeflate.h>
 #include <pthread.h>
 
+#include "gazette/cdn.h"
 #include "internal.h"
 
 #define GZIP_MIN 1024
@@ -256,19 +257,31 @@ static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
                               enum gz_cache cache, const char *etag,
                               long long lm)
 {
-    char buf[80];
+    char buf[160];
     switch (cache) {
-    case GZ_CACHE_PUBLIC:
+    case GZ_CACHE_PUBLIC: {
         /* max-age 0 (the default): browsers revalidate with the ETag on
          * every view, so a correction reaches a reader at once, at the
-         * cost of a 304. */
-        if (app->cfg.cache_max_age == 0)
-            snprintf(buf, sizeof buf, "public, max-age=0, must-revalidate");
-        else
-            snprintf(buf, sizeof buf, "public, max-age=%d",
-                     app->cfg.cache_max_age);
+         * cost of a 304. A cache in front may keep the page for s-maxage
+         * (cdn.s_maxage) because it is told when the page changes
+         * (src/cdn/purge.c); stale-while-revalidate lets it answer from
+         * the old copy while it fetches the new one, which must-revalidate
+         * would forbid. */
+        int swr = app->cfg.cdn_stale_while_revalidate;
+        int n = snprintf(buf, sizeof buf, "public, max-age=%d%s",
+                         app->cfg.cache_max_age,
+                         app->cfg.cache_max_age == 0 && !swr
+                             ? ", must-revalidate"
+                             : "");
+        if (app->cfg.cdn_s_maxage)
+            n += snprintf(buf + n, sizeof buf - (size_t)n, ", s-maxage=%d",
+                          app->cfg.cdn_s_maxage);
+        if (swr)
+            snprintf(buf + n, sizeof buf - (size_t)n,
+                     ", stale-while-revalidate=%d", swr);
         MHD_add_response_header(r, "Cache-Control", buf);
         break;
+    }
     case GZ_CACHE_IMMUTABLE:
         MHD_add_response_header(r, "Cache-Control",
                                 "public, max-age=31536000, immutable");
@@ -286,6 +299,20 @@ static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
         gz_time_http(lm, buf);
         MHD_add_response_header(r, "Last-Modified", buf);
     }
+}
+
+/* What a public answer was built from, for the caches in front: one list
+ * (cdn.h), space-separated as Surrogate-Key (Varnish, Fastly) and
+ * comma-separated as Cache-Tag (Cloudflare, Akamai). */
+static void add_surrogate_keys(struct MHD_Response *r, const char *deps)
+{
+    char keys[sizeof((struct gz_resp *)0)->deps + 16];
+    gz_cdn_surrogate_keys(deps, keys, sizeof keys);
+    MHD_add_response_header(r, "Surrogate-Key", keys);
+    for (char *k = keys; *k; k++)
+        if (*k == ' ')
+            *k = ',';
+    MHD_add_response_header(r, "Cache-Tag", keys);
 }
 
 /* One Vary header for what the answer depends on besides the URL. */
@@ -422,6 +449,8 @@ enum MHD_Result gz_http_send_answer(struct gz_req *req, int status,
     if (a->content_type)
         MHD_add_response_header(r, "Content-Type", a->content_type);
     add_cache_headers(req->app, r, a->cache, etag, lm);
+    if (a->cache == GZ_CACHE_PUBLIC)
+        add_surrogate_keys(r, a->deps);
     add_vary(req, r, a->content_type);
     add_request_headers(req, r, status);
     add_extra_headers(req, r, status, extra);
@@ -495,6 +524,7 @@ enum MHD_Result gz_http_finish(struct gz_req *req, struct gz_resp *resp,
     a.content_type = resp->content_type;
     a.cache = resp->cache;
     a.last_modified = resp->last_modified;
+    a.deps = resp->deps[0] && !resp->deps_over ? resp->deps : NULL;
     if (resp->status == 200 && resp->cache != GZ_CACHE_NO_STORE) {
         size_t n = strlen(resp->etag);
         if (n > 0 && n < sizeof a.etag)

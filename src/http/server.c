@@ -41,6 +41,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gazette/backup.h"
+#include "gazette/cdn.h"
 #include "gazette/mail.h"
 #include "gazette/store.h"
 #include "internal.h"
@@ -71,11 +73,22 @@ static void *background(void *arg)
     while (!stop_requested) {
         pthread_mutex_unlock(&bg_lock);
         int n = gz_store_publish_due(db);
-        if (n > 0)
+        if (n > 0) {
             gz_log_info(1102, "published %d scheduled stories", n);
-        /* The page changes the cache has read are of no more use. */
+            gz_cdn_wake();
+        }
+        /* The page changes the cache has read, and the purgers of caches
+         * in front have delivered, are of no more use. */
         long long synced =
             app->cache ? gz_http_cache_synced(app->cache) : LLONG_MAX;
+        long long last = 0, changed_at = 0;
+        if (gz_store_changes_last(db, &last, &changed_at) == 0) {
+            long long floor = gz_cdn_prune_floor(last);
+            if (floor < synced)
+                synced = floor;
+        }
+        if (synced == LLONG_MAX)
+            synced = last;
         if (synced > pruned && gz_store_changes_prune(db, synced) == 0)
             pruned = synced;
         pthread_mutex_lock(&bg_lock);
@@ -145,6 +158,7 @@ struct conn_slot {
     unsigned char started; /* MHD confirmed it: safe to shut down */
     unsigned char cut;     /* shut down, closing */
     unsigned char phase;   /* enum gz_http_conn_phase */
+    unsigned char proxy;   /* from a trusted proxy (proxy.c) */
     struct ip_key ip;
     long long since;    /* monotonic ms: the phase began */
     long long deadline; /* monotonic ms; 0: none */
@@ -365,9 +379,12 @@ static int eviction_victim(int mine, long long now)
         const struct conn_slot *s = &conns.slots[i];
         if (!s->used || !s->started || s->cut || s->phase != GZ_CONN_WAIT)
             continue;
-        int n = ip_count(&s->ip);
-        if (n > heavy_count ||
-            (n == heavy_count && s->since < conns.slots[heavy].since)) {
+        /* A trusted proxy's many connections are many clients: it is
+         * never "the address holding the most". */
+        int n = s->proxy ? 0 : ip_count(&s->ip);
+        if (n > 0 &&
+            (n > heavy_count ||
+             (n == heavy_count && s->since < conns.slots[heavy].since))) {
             heavy = i;
             heavy_count = n;
         }
@@ -392,9 +409,12 @@ static enum refusal conns_admit(int fd, const struct sockaddr *sa)
     enum refusal r = ADMITTED;
     pthread_mutex_lock(&conns.lock);
     int mine = ip_count(&k);
+    /* A trusted proxy carries every client: not capped as one address
+     * (it still counts toward max_connections). */
+    int proxy = gz_http_proxy_trusted(sa);
     if (fd < 0 || fd >= conns.nslots) {
         r = REFUSE_FULL;
-    } else if (conns.per_ip > 0 && mine >= conns.per_ip) {
+    } else if (conns.per_ip > 0 && mine >= conns.per_ip && !proxy) {
         r = REFUSE_ADDRESS;
     } else if (conns.used - conns.cut >= conns.max) {
         /* Full. The ones being shut down still hold sockets until MHD
@@ -412,6 +432,7 @@ static enum refusal conns_admit(int fd, const struct sockaddr *sa)
          * after its CLOSED notification): forget it. */
         slot_clear(fd);
         slot_fill(fd, &k, now);
+        conns.slots[fd].proxy = (unsigned char)proxy;
     }
     pthread_mutex_unlock(&conns.lock);
     return r;
@@ -839,6 +860,8 @@ int gz_server_run(struct gz_app *app)
         fprintf(stderr, "gazette: out of memory for the connection table\n");
         goto out;
     }
+    if (gz_http_proxies_init(cfg) != 0)
+        goto out;
     conns_ok = 1;
     l.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     MHD_set_panic_func(on_panic, NULL);
@@ -916,6 +939,10 @@ int gz_server_run(struct gz_app *app)
     int bg_ok = pthread_create(&bg, NULL, background, app) == 0;
     if (gz_mail_start(app) != 0)
         gz_log_err(1107, "the mail sender did not start; mail stays queued");
+    if (gz_cdn_start(app) != 0)
+        gz_log_err(1113, "the purge thread did not start; caches in front "
+                         "keep pages until they expire");
+    gz_backup_start(cfg); /* logs its own failure */
     int sig = 0;
     sigwait(&stop_set, &sig);
     gz_log_info(1104, "%s: shutting down, finishing requests in flight",
@@ -949,6 +976,8 @@ int gz_server_run(struct gz_app *app)
     if (bg_ok)
         pthread_join(bg, NULL);
     gz_mail_stop();
+    gz_cdn_stop();
+    gz_backup_stop(); /* abandons a backup in progress at once */
     gz_http_dbpool_close_all();
     gz_log_info(1105, "stopped cleanly");
     rc = 0;

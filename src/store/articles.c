@@ -885,17 +885,7 @@ int gz_store_changes_since(struct gz_db *db, long long after,
                                       const char *key),
                            void *cls)
 {
-    sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT id, key FROM page_changes WHERE id > ?1"
-                   " ORDER BY id"));
-    if (!st)
-        return GZ_EDB;
-    sqlite3_bind_int64(st, 1, after);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        fn(cls, sqlite3_column_int64(st, 0), gz_col_text(st, 1));
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : GZ_EDB;
+    return gz_store_changes_batch(db, after, -1, fn, cls); /* no limit */
 }
 
 int gz_store_changes_prune(struct gz_db *db, long long upto)

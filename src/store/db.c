@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gazette/backup.h"
 #include "internal.h"
 
 struct gz_db *gz_db_open(const char *path, enum gz_db_mode mode,
@@ -251,29 +252,12 @@ int gz_db_ping(struct gz_db *db)
 
 int gz_db_backup(struct gz_db *db, const char *dest)
 {
-    sqlite3 *out = NULL;
-    if (sqlite3_open(dest, &out) != SQLITE_OK) {
-        gz_log_err(1009, "cannot open %s: %s", dest,
-                   out ? sqlite3_errmsg(out) : "out of memory");
-        sqlite3_close(out);
-        return GZ_EIO;
-    }
-    sqlite3_backup *b = sqlite3_backup_init(out, "main", db->h, "main");
-    int rc = SQLITE_ERROR;
-    if (b) {
-        /* Copy in steps so writers are not blocked for the whole copy. */
-        do {
-            rc = sqlite3_backup_step(b, 256);
-            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-                sqlite3_sleep(20);
-        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-        sqlite3_backup_finish(b);
-    }
-    if (rc != SQLITE_DONE) {
-        gz_log_err(1010, "backup to %s failed: %s", dest, sqlite3_errmsg(out));
-        sqlite3_close(out);
-        return GZ_EDB;
-    }
-    sqlite3_close(out);
-    return 0;
+    /* One read snapshot for the whole copy (backup.c): a copy in steps
+     * that each take a new one restarts whenever another connection
+     * writes, which on a busy site is forever. */
+    char err[600];
+    int rc = gz_backup_copy(db, dest, NULL, NULL, err, sizeof err);
+    if (rc != 0)
+        gz_log_err(1010, "backup to %s failed: %s", dest, err);
+    return rc;
 }

@@ -27,6 +27,7 @@
 
 #include "gazette/engage.h"
 #include "gazette/html.h"
+#include "gazette/import.h"
 #include "gazette/markdown.h"
 #include "internal.h"
 
@@ -43,6 +44,8 @@ struct imp {
     char *err;
     size_t errlen;
     json_t *seen; /* ids of comments matched or made by this import */
+    void (*progress)(void *ctx, size_t done, size_t total); /* or NULL */
+    void *progress_ctx;
 };
 
 static const char *str_or(json_t *o, const char *key, const char *dflt)
@@ -674,14 +677,24 @@ out:
 
 int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen)
 {
+    return gz_store_import_progress(db, doc, err, errlen, NULL, NULL);
+}
+
+int gz_store_import_progress(struct gz_db *db, json_t *doc, char *err,
+                             size_t errlen,
+                             void (*progress)(void *ctx, size_t done,
+                                              size_t total),
+                             void *progress_ctx)
+{
     int rc = 0;
     err[0] = '\0';
     if (!json_is_object(doc)) {
         snprintf(err, errlen, "expected a JSON object at the top");
         return GZ_EINVAL;
     }
-    static const char *const lists[] = {"authors", "tags", "media",
-                                        "articles", "subscribers"};
+    static const char *const lists[] = {"authors",     "tags",
+                                        "media",       "articles",
+                                        "subscribers", "redirects"};
     for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
         json_t *v = json_object_get(doc, lists[l]);
         if (v && !json_is_array(v)) {
@@ -704,7 +717,8 @@ int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen)
         snprintf(err, errlen, "settings: expected an object");
         return GZ_EINVAL;
     }
-    struct imp ctx = {db, err, errlen, json_object()}, *im = &ctx;
+    struct imp ctx = {db, err, errlen, json_object(), progress, progress_ctx},
+               *im = &ctx;
     if (!ctx.seen)
         return GZ_ENOMEM;
     if (gz_db_tx_begin(db) != 0) {
@@ -725,11 +739,20 @@ int gz_store_import(struct gz_db *db, json_t *doc, char *err, size_t errlen)
     json_array_foreach(json_object_get(doc, "media"), i, item)
     if ((rc = import_media(im, item, i)))
         goto out;
-    json_array_foreach(json_object_get(doc, "articles"), i, item)
-    if ((rc = import_article(im, item, i)))
-        goto out;
+    json_t *articles = json_object_get(doc, "articles");
+    json_array_foreach(articles, i, item)
+    {
+        if ((rc = import_article(im, item, i)))
+            goto out;
+        if (im->progress)
+            im->progress(im->progress_ctx, i + 1, json_array_size(articles));
+    }
     json_array_foreach(json_object_get(doc, "subscribers"), i, item)
     if ((rc = import_subscriber(im, item, i)))
+        goto out;
+    /* Old URLs of a site moved in (store/redirects.c). */
+    json_array_foreach(json_object_get(doc, "redirects"), i, item)
+    if ((rc = gz_store_redirect_import(db, item, i, err, errlen)))
         goto out;
     /* An import changes too much for its page changes to be worth
      * keeping (a story logs about six): they go with the transaction, and
@@ -908,5 +931,11 @@ json_t *gz_store_export(struct gz_db *db)
         set_time(s, "confirmed_at", st, 4);
         json_array_append_new(json_object_get(doc, "subscribers"), s);
     }
+    /* Old URLs of a site moved in, when there are any. */
+    json_t *redirects = gz_store_redirects_export(db);
+    if (json_array_size(redirects))
+        json_object_set_new(doc, "redirects", redirects);
+    else
+        json_decref(redirects);
     return doc;
 }

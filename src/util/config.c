@@ -11,9 +11,10 @@
 
 #include "gazette/config.h"
 #include "gazette/html.h"
+#include "gazette/proxies.h"
 #include "gazette/util.h"
 
-enum kind { K_INT, K_BOOL, K_STR, K_SIZE };
+enum kind { K_INT, K_BOOL, K_STR, K_SIZE, K_SECONDS };
 
 struct key {
     const char *section;
@@ -35,6 +36,9 @@ struct key {
 #define SIZE(sec, nm, env, f, lo, hi, help)                                 \
     {sec, nm, env, K_SIZE, OFF(f), 0, lo, hi, help}
 #define BOOL(sec, nm, env, f, help) {sec, nm, env, K_BOOL, OFF(f), 0, 0, 1, help}
+/* A duration into an int of seconds: 3600, 90s, 30m, 6h or 1d. */
+#define SECONDS(sec, nm, env, f, lo, hi, help)                              \
+    {sec, nm, env, K_SECONDS, OFF(f), 0, lo, hi, help}
 
 static const struct key keys[] = {
     STR("server", "host", "GAZETTE_HOST", host,
@@ -53,6 +57,12 @@ static const struct key keys[] = {
         per_ip_connections, 0, 100000,
         "concurrent connections per client address, IPv6 per /64 "
         "(0: no limit)"),
+    STR("server", "trusted_proxies", "GAZETTE_TRUSTED_PROXIES",
+        trusted_proxies,
+        "addresses or CIDR ranges of proxies in front (127.0.0.1, ::1, "
+        "10.0.0.0/8; commas or spaces) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed, and which per_ip_connections does "
+        "not cap; empty: none"),
     INT("server", "search_slots", "GAZETTE_SEARCH_SLOTS", search_slots, 0,
         64, "searches running at once; 0: max(1, cores / 2)"),
     INT("server", "search_wait_ms", "GAZETTE_SEARCH_WAIT_MS", search_wait_ms,
@@ -122,6 +132,38 @@ static const struct key keys[] = {
     STR("api", "cors_origins", "GAZETTE_API_CORS_ORIGINS", api_cors_origins,
         "comma list of origins (https://app.example.org) whose pages may "
         "write through /api/v1 with a token; empty: reads only"),
+    STR("cdn", "varnish", "GAZETTE_CDN_VARNISH", cdn_varnish,
+        "comma list of Varnish addresses (http://127.0.0.1:6081) sent a BAN "
+        "with the changed keys (config/varnish.vcl); empty: none"),
+    STR("cdn", "nginx", "GAZETTE_CDN_NGINX", cdn_nginx,
+        "comma list of nginx purge URLs (http://127.0.0.1:6081/purge, "
+        "config/nginx-cache.conf) sent PURGE + each changed path; empty: "
+        "none"),
+    STR("cdn", "webhook", "GAZETTE_CDN_WEBHOOK", cdn_webhook,
+        "comma list of URLs POSTed the changed keys and URLs as JSON (a "
+        "CDN's purge API behind a small adapter); empty: none"),
+    STR("cdn", "webhook_secret", "GAZETTE_CDN_WEBHOOK_SECRET",
+        cdn_webhook_secret,
+        "key of the X-Gazette-Signature (HMAC-SHA256) of webhook bodies"),
+    INT("cdn", "s_maxage", "GAZETTE_CDN_S_MAXAGE", cdn_s_maxage, 0, 31536000,
+        "Cache-Control s-maxage (seconds) of public pages for shared caches; "
+        "0: none"),
+    INT("cdn", "stale_while_revalidate", "GAZETTE_CDN_STALE_WHILE_REVALIDATE",
+        cdn_stale_while_revalidate, 0, 31536000,
+        "Cache-Control stale-while-revalidate (seconds) of public pages; "
+        "0: none"),
+    INT("cdn", "purge_wait_ms", "GAZETTE_CDN_PURGE_WAIT_MS", cdn_purge_wait_ms,
+        0, 30000,
+        "milliseconds a write waits for its purges before answering"),
+    STR("backup", "dir", "GAZETTE_BACKUP_DIR", backup_dir,
+        "directory of unattended backups (gazette-YYYYMMDDTHHMMSSZ.db); "
+        "empty: off"),
+    SECONDS("backup", "interval", "GAZETTE_BACKUP_INTERVAL", backup_interval,
+            1, 31 * 86400,
+            "time between backups: seconds, or a number with s, m, h or d "
+            "(6h); 1 second to 31 days"),
+    INT("backup", "keep", "GAZETTE_BACKUP_KEEP", backup_keep, 1, 1000,
+        "newest backups kept in dir; older ones are deleted"),
 };
 
 void gz_config_defaults(struct gz_config *cfg)
@@ -134,6 +176,7 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->per_ip_connections = 32;
     cfg->search_slots = 0;
     cfg->search_wait_ms = 100;
+    cfg->cdn_purge_wait_ms = 2000;
     cfg->timeout = 15;
     cfg->header_timeout = 10;
     cfg->body_timeout = 30;
@@ -157,6 +200,8 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->access_log = 1;
     snprintf(cfg->mail_from, sizeof cfg->mail_from, "gazette@localhost");
     cfg->mail_max_tries = 8;
+    cfg->backup_interval = 86400;
+    cfg->backup_keep = 7;
 }
 
 static const struct key *find_key(const char *section, const char *name)
@@ -190,6 +235,31 @@ static int parse_size(const char *v, long long *out)
         return GZ_EINVAL;
     if (base > (1LL << 40) / mult)
         return GZ_EINVAL; /* would overflow: certainly out of range */
+    *out = base * mult;
+    return 0;
+}
+
+/* "3600", "90s", "30m", "6h" or "1d" as seconds in [lo, hi]. */
+static int parse_seconds(const char *v, long long lo, long long hi,
+                         long long *out)
+{
+    char num[24];
+    size_t n = strlen(v);
+    long long mult = 1;
+    if (n == 0 || n >= sizeof num)
+        return GZ_EINVAL;
+    memcpy(num, v, n + 1);
+    static const char units[] = "smhd";
+    static const long long unit_secs[] = {1, 60, 3600, 86400};
+    const char *unit = strchr(units, num[n - 1]);
+    if (unit && *unit) {
+        mult = unit_secs[unit - units];
+        num[n - 1] = '\0';
+    }
+    long long base;
+    if (gz_parse_int(num, 0, hi, &base) != 0 || base > hi / mult ||
+        base * mult < lo)
+        return GZ_EINVAL;
     *out = base * mult;
     return 0;
 }
@@ -247,6 +317,16 @@ static int set_value(struct gz_config *cfg, const struct key *k,
             return GZ_EINVAL;
         }
         *(long long *)field = n;
+        return 0;
+    case K_SECONDS:
+        if (parse_seconds(v, k->min, k->max, &n) != 0) {
+            snprintf(err, errlen,
+                     "%s.%s: expected a duration such as 3600, 90s, 30m, 6h "
+                     "or 1d, from %lld seconds to %lld days, got \"%.40s\"",
+                     k->section, k->name, k->min, k->max / 86400, v);
+            return GZ_EINVAL;
+        }
+        *(int *)field = (int)n;
         return 0;
     }
     return GZ_EINVAL;
@@ -352,6 +432,45 @@ int gz_config_set(struct gz_config *cfg, const char *name, const char *value,
     return set_value(cfg, k, value, err, errlen);
 }
 
+/* An http(s) URL with a host and no space, quote or control byte. */
+static int url_ok(const char *u)
+{
+    const char *rest = strncmp(u, "https://", 8) == 0  ? u + 8
+                       : strncmp(u, "http://", 7) == 0 ? u + 7
+                                                        : NULL;
+    if (!rest || !*rest || *rest == '/')
+        return 0;
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\' ||
+            *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Checks each entry of a comma list with ok; names the first bad one. */
+static int list_check(const char *list, int (*ok)(const char *),
+                      const char *name, const char *expected, char *err,
+                      size_t errlen)
+{
+    const char *o = list;
+    while (*o) {
+        o += strspn(o, " ,");
+        size_t n = strcspn(o, ",");
+        while (n && o[n - 1] == ' ')
+            n--;
+        char one[512];
+        if (n && (n >= sizeof one ||
+                  (snprintf(one, sizeof one, "%.*s", (int)n, o), !ok(one)))) {
+            snprintf(err, errlen,
+                     "%s: expected %s separated by commas, got \"%.*s\"",
+                     name, expected, (int)(n > 80 ? 80 : n), o);
+            return GZ_EINVAL;
+        }
+        o += strcspn(o, ",");
+    }
+    return 0;
+}
+
 int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
 {
     if (!!cfg->tls_cert[0] != !!cfg->tls_key[0]) {
@@ -382,26 +501,20 @@ int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "paths.db: must not be empty");
         return GZ_EINVAL;
     }
+    struct gz_proxies proxies;
+    if (gz_proxies_parse(cfg->trusted_proxies, &proxies, err, errlen) != 0)
+        return GZ_EINVAL;
     /* Each listed origin is scheme://host[:port], as browsers send it in
      * Origin, else it could never match. */
-    const char *o = cfg->api_cors_origins;
-    while (*o) {
-        o += strspn(o, " ,");
-        size_t n = strcspn(o, ",");
-        while (n && o[n - 1] == ' ')
-            n--;
-        char one[512];
-        if (n && (n >= sizeof one ||
-                  (snprintf(one, sizeof one, "%.*s", (int)n, o),
-                   !gz_url_is_origin(one)))) {
-            snprintf(err, errlen,
-                     "api.cors_origins: expected http(s)://host[:port] "
-                     "origins separated by commas, got \"%.*s\"",
-                     (int)(n > 80 ? 80 : n), o);
-            return GZ_EINVAL;
-        }
-        o += strcspn(o, ",");
-    }
+    if (list_check(cfg->api_cors_origins, gz_url_is_origin, "api.cors_origins",
+                   "http(s)://host[:port] origins", err, errlen) ||
+        list_check(cfg->cdn_varnish, gz_url_is_origin, "cdn.varnish",
+                   "http://host:port addresses", err, errlen) ||
+        list_check(cfg->cdn_nginx, url_ok, "cdn.nginx",
+                   "http(s):// URLs", err, errlen) ||
+        list_check(cfg->cdn_webhook, url_ok, "cdn.webhook",
+                   "http(s):// URLs", err, errlen))
+        return GZ_EINVAL;
     return 0;
 }
 
