@@ -6,14 +6,21 @@ import std;
 # CDN"). Varnish keeps public pages as long as Gazette's s-maxage says
 # (cdn.s_maxage), and Gazette bans exactly the pages a change touches:
 # each public answer carries its dependency keys in Surrogate-Key, and on
-# every change Gazette (cdn.varnish = http://127.0.0.1:6081) sends
+# every change Gazette (cdn.varnish = http://127.0.0.1:6091) sends
 #
 #     BAN / HTTP/1.1
 #     X-Purge-Keys: story-12 home feeds any
 #
 # which this file turns into one ban of the objects holding any of those
-# keys. Tested by tests/http/test_varnish.py, which runs Debian's varnishd
-# with this very file (it changes only the backend's port).
+# keys. Bans are taken only on a listener of their own, named "purge",
+# that readers never reach:
+#
+#     varnishd -a :6081 -a purge=127.0.0.1:6091 -f /etc/varnish/default.vcl
+#
+# (a TLS server on this machine, in front, makes every reader's request
+# come from 127.0.0.1 too, so the address alone proves nothing). Tested by
+# tests/http/test_cdn.py, which runs Debian's varnishd with this very file
+# (it changes only the backend's port).
 
 backend gazette {
     .host = "127.0.0.1";
@@ -27,16 +34,19 @@ backend gazette {
     }
 }
 
-# Who may ban: Gazette, on this machine. Add its address if it runs
-# elsewhere.
+# Who may ban, on the purge listener: Gazette, on this machine. Add its
+# address if it runs elsewhere.
 acl purgers {
     "127.0.0.1";
     "::1";
 }
 
 sub vcl_recv {
+    if (local.socket == "purge" && req.method != "BAN") {
+        return (synth(405, "This listener takes BAN only"));
+    }
     if (req.method == "BAN") {
-        if (client.ip !~ purgers) {
+        if (local.socket != "purge" || client.ip !~ purgers) {
             return (synth(403, "Forbidden"));
         }
         # Keys are made of [a-z0-9-] (ids and slugs), so the list can go
@@ -77,14 +87,22 @@ sub vcl_recv {
 }
 
 # How long a page is kept is Gazette's to say: Varnish reads s-maxage
-# (cdn.s_maxage) as the TTL and stale-while-revalidate
-# (cdn.stale_while_revalidate) as the grace, so vcl_backend_response is
-# the built-in one.
+# (cdn.s_maxage) as the TTL; the grace comes from the stale-while-
+# revalidate (cdn.stale_while_revalidate) of CDN-Cache-Control, which
+# Gazette sends to shared caches only (browsers must not show old pages).
+sub vcl_backend_response {
+    if (beresp.http.CDN-Cache-Control ~ "stale-while-revalidate=[0-9]+") {
+        set beresp.grace = std.duration(regsub(beresp.http.CDN-Cache-Control,
+            "^.*stale-while-revalidate=([0-9]+).*$", "\1s"), 0s);
+    }
+}
 
 sub vcl_deliver {
     # The keys are for this cache; readers have no use for them.
     unset resp.http.Surrogate-Key;
     unset resp.http.Cache-Tag;
+    unset resp.http.CDN-Cache-Control;
+    unset resp.http.Surrogate-Control;
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {

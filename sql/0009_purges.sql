@@ -29,6 +29,10 @@ CREATE TRIGGER pc_articles_u AFTER UPDATE OF
     image_alt, image_caption, excerpt, markdown, html ON articles
 BEGIN
     INSERT INTO page_changes(key) VALUES ('story-' || new.id);
+    -- the old address, for caches purged by URL (slug-SLUG: no page
+    -- depends on it by name; src/cdn/purge.c turns it into the URLs)
+    INSERT INTO page_changes(key)
+        SELECT 'slug-' || old.slug WHERE old.slug IS NOT new.slug;
     INSERT INTO page_changes(key)
         SELECT 'feeds'
             WHERE old.status = 'published' OR new.status = 'published';
@@ -56,4 +60,16 @@ BEGIN
                OR old.image_alt IS NOT new.image_alt
                OR old.image_width IS NOT new.image_width
                OR old.image_height IS NOT new.image_height);
+END;
+
+-- A deleted story's address, for caches purged by URL, as above.
+DROP TRIGGER pc_articles_d;
+CREATE TRIGGER pc_articles_d AFTER DELETE ON articles BEGIN
+    INSERT INTO page_changes(key) VALUES ('story-' || old.id);
+    INSERT INTO page_changes(key) VALUES ('slug-' || old.slug);
+    INSERT INTO page_changes(key)
+        SELECT 'home' WHERE old.status = 'published'
+        UNION ALL SELECT 'feeds' WHERE old.status = 'published'
+        UNION ALL SELECT 'author-' || slug FROM users
+            WHERE id = old.author_id AND old.status = 'published';
 END;

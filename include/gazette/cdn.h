@@ -34,9 +34,12 @@ int gz_cdn_start(struct gz_app *app);
 void gz_cdn_stop(void);
 /* Wakes it now (after a write). Thread-safe; nothing when not running. */
 void gz_cdn_wake(void);
-/* Waits, at most timeout_ms, until every purger that is not failing has
- * delivered the page changes db can see now. Nothing when not running. */
-void gz_cdn_flush(struct gz_db *db, int timeout_ms);
+/* Before a write: the last page change now (-1 when not running). After
+ * it: gz_cdn_flush waits, at most timeout_ms, until every purger that is
+ * not failing has delivered the changes db can see now, when there are
+ * any after mark (a write that changed no page waits for nothing). */
+long long gz_cdn_mark(struct gz_db *db);
+void gz_cdn_flush(struct gz_db *db, long long mark, int timeout_ms);
 /* The page changes the purgers still need start after this id: the
  * server prunes none above it (LLONG_MAX when not running). A purger more
  * than GZ_CDN_MAX_LAG changes behind last does not hold them back: it is

@@ -39,6 +39,7 @@ struct purger {
     enum kind kind;
     char url[512];
     char name[528];       /* "varnish http://127.0.0.1:6081" */
+    char label[300];      /* for /metrics: kind and origin, no user or path */
     long long after;      /* the last change delivered (under S.lock) */
     long long retry_at;   /* monotonic ms; 0: now */
     int backoff_ms;
@@ -113,7 +114,7 @@ static void on_change(void *cls, long long id, const char *key)
     int safe = key[0] != '\0' && strlen(key) < 120;
     for (const char *k = key; *k && safe; k++)
         safe = (*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
-               *k == '-' || *k == '_' || *k == '.';
+               *k == '-';
     char *copy = safe && pg->nkeys < MAX_KEYS ? strdup(key) : NULL;
     if (!copy) {
         pg->everything = 1;
@@ -129,41 +130,42 @@ static void purge_clear(struct purge *pg)
     pg->nkeys = 0;
 }
 
+static void add_path(json_t *paths, const char *fmt, const char *slug)
+{
+    char buf[300];
+    snprintf(buf, sizeof buf, fmt, slug);
+    json_array_append_new(paths, json_string(buf));
+}
+
 /* The site paths of one key, for purgers that purge by URL. */
 static void paths_of_key(struct gz_db *db, const char *key, json_t *paths)
 {
-    char buf[300];
-    const char *slug;
+    char s[256];
+    const char *slug = NULL;
     long long id;
     if (strncmp(key, "story-", 6) == 0 &&
-        gz_parse_int(key + 6, 1, LLONG_MAX, &id) == 0) {
-        char s[256];
-        if (gz_store_story_slug(db, id, s, sizeof s) != 0)
-            return; /* deleted: its key still purges it where keys work */
-        snprintf(buf, sizeof buf, "/articles/%s", s);
-        json_array_append_new(paths, json_string(buf));
-        snprintf(buf, sizeof buf, "/api/v1/articles/%s", s);
-        json_array_append_new(paths, json_string(buf));
-        snprintf(buf, sizeof buf, "/api/v1/articles/%s/comments", s);
-        json_array_append_new(paths, json_string(buf));
+        gz_parse_int(key + 6, 1, LLONG_MAX, &id) == 0 &&
+        gz_store_story_slug(db, id, s, sizeof s) == 0)
+        slug = s; /* deleted: its slug-SLUG change names its address */
+    else if (strncmp(key, "slug-", 5) == 0)
+        slug = key + 5; /* the address a story had (renamed, deleted) */
+    if (slug && slug[0]) {
+        add_path(paths, "/articles/%s", slug);
+        add_path(paths, "/api/v1/articles/%s", slug);
+        add_path(paths, "/api/v1/articles/%s/comments", slug);
     } else if (strcmp(key, "home") == 0) {
-        json_array_append_new(paths, json_string("/"));
-        json_array_append_new(paths, json_string("/api/v1/articles"));
+        add_path(paths, "%s", "/");
+        add_path(paths, "%s", "/api/v1/articles");
     } else if (strcmp(key, "feeds") == 0) {
-        json_array_append_new(paths, json_string("/feed.xml"));
-        json_array_append_new(paths, json_string("/sitemap.xml"));
-    } else if (strncmp(key, "tag-", 4) == 0 && (slug = key + 4)[0]) {
-        snprintf(buf, sizeof buf, "/tags/%s", slug);
-        json_array_append_new(paths, json_string(buf));
-        snprintf(buf, sizeof buf, "/tags/%s/feed.xml", slug);
-        json_array_append_new(paths, json_string(buf));
-        snprintf(buf, sizeof buf, "/api/v1/tags/%s", slug);
-        json_array_append_new(paths, json_string(buf));
-    } else if (strncmp(key, "author-", 7) == 0 && (slug = key + 7)[0]) {
-        snprintf(buf, sizeof buf, "/authors/%s", slug);
-        json_array_append_new(paths, json_string(buf));
-        snprintf(buf, sizeof buf, "/api/v1/authors/%s", slug);
-        json_array_append_new(paths, json_string(buf));
+        add_path(paths, "%s", "/feed.xml");
+        add_path(paths, "%s", "/sitemap.xml");
+    } else if (strncmp(key, "tag-", 4) == 0 && key[4]) {
+        add_path(paths, "/tags/%s", key + 4);
+        add_path(paths, "/tags/%s/feed.xml", key + 4);
+        add_path(paths, "/api/v1/tags/%s", key + 4);
+    } else if (strncmp(key, "author-", 7) == 0 && key[7]) {
+        add_path(paths, "/authors/%s", key + 7);
+        add_path(paths, "/api/v1/authors/%s", key + 7);
     }
 }
 
@@ -322,8 +324,17 @@ static int deliver(struct gz_db *db, CURL *c, struct purger *p)
         purge_clear(&pg);
         return -1;
     }
-    if (pg.last == p->after)
-        return 0;
+    if (pg.last == p->after) {
+        /* No row after the cursor, yet ids were given after it: they were
+         * deleted unread (an import drops its own), so anything may have
+         * changed. */
+        long long last = 0, changed_at = 0;
+        if (gz_store_changes_last(db, &last, &changed_at) != 0 ||
+            last <= p->after)
+            return 0;
+        pg.everything = 1;
+        pg.last = last;
+    }
     char err[600] = "";
     int rc, sent = 1;
     json_t *paths = json_array();
@@ -433,6 +444,22 @@ out:
 
 /* ---- start, stop, flush -------------------------------------------------- */
 
+/* "scheme://host[:port]" of url, without user info: /metrics is public
+ * on Gazette's own port, and a webhook URL may carry a secret. */
+static void origin_of(const char *url, char *out, size_t size)
+{
+    const char *sep = strstr(url, "://");
+    size_t scheme = sep ? (size_t)(sep + 3 - url) : 0;
+    const char *host = url + scheme;
+    size_t n = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    snprintf(out, size, "%.*s%.*s", (int)scheme, url, (int)n, host);
+}
+
 /* Adds one purger per entry of a comma list. */
 static int add_list(const char *list, enum kind kind)
 {
@@ -456,6 +483,7 @@ static int add_list(const char *list, enum kind kind)
             snprintf(p->url, sizeof p->url, "%.*s", (int)len, o);
             snprintf(p->name, sizeof p->name, "%s %s", kind_names[kind],
                      p->url);
+            origin_of(p->url, p->label, sizeof p->label);
         }
         o += n;
     }
@@ -545,12 +573,20 @@ static int caught_up(long long last)
     return 1;
 }
 
-void gz_cdn_flush(struct gz_db *db, int timeout_ms)
+long long gz_cdn_mark(struct gz_db *db)
 {
     long long last = 0, changed_at = 0;
-    if (!S.running || timeout_ms <= 0 ||
-        gz_store_changes_last(db, &last, &changed_at) != 0)
-        return;
+    if (!S.running || gz_store_changes_last(db, &last, &changed_at) != 0)
+        return -1;
+    return last;
+}
+
+void gz_cdn_flush(struct gz_db *db, long long mark, int timeout_ms)
+{
+    long long last = 0, changed_at = 0;
+    if (!S.running || mark < 0 || timeout_ms <= 0 ||
+        gz_store_changes_last(db, &last, &changed_at) != 0 || last <= mark)
+        return; /* the request changed no page */
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += timeout_ms / 1000;
@@ -604,13 +640,15 @@ void gz_cdn_metrics(struct gz_buf *out)
                   atomic_load(&S.requests), atomic_load(&S.failures));
     pthread_mutex_lock(&S.lock);
     for (int i = 0; i < S.n; i++)
-        gz_buf_printf(out, "gazette_cdn_purge_cursor{purger=\"%s\"} %lld\n",
-                      S.p[i].name, S.p[i].after);
+        gz_buf_printf(out,
+                      "gazette_cdn_purge_cursor{purger=\"%s %s\"} %lld\n",
+                      kind_names[S.p[i].kind], S.p[i].label, S.p[i].after);
     gz_buf_puts(out, "# HELP gazette_cdn_purger_failing 1 while a purger's"
                      " last try failed.\n"
                      "# TYPE gazette_cdn_purger_failing gauge\n");
     for (int i = 0; i < S.n; i++)
-        gz_buf_printf(out, "gazette_cdn_purger_failing{purger=\"%s\"} %d\n",
-                      S.p[i].name, S.p[i].failing);
+        gz_buf_printf(out,
+                      "gazette_cdn_purger_failing{purger=\"%s %s\"} %d\n",
+                      kind_names[S.p[i].kind], S.p[i].label, S.p[i].failing);
     pthread_mutex_unlock(&S.lock);
 }

@@ -351,15 +351,15 @@ static enum MHD_Result answer(struct gz_req *req)
     }
     if (gz_http_guard_body(req, &resp) != 0)
         goto send;
+    /* A write: its purges reach the caches in front before the writer
+     * hears back, so their next request shows the change (cdn.h). */
+    int write = !(req->method & (GZ_GET | GZ_HEAD)) &&
+                req->app->cfg.cdn_purge_wait_ms > 0;
+    struct gz_db *wdb = write ? gz_req_db(req) : NULL;
+    long long mark = wdb ? gz_cdn_mark(wdb) : -1;
     int status = r->handler(req, &resp);
-    if (!(req->method & (GZ_GET | GZ_HEAD)) && status < 400 &&
-        req->app->cfg.cdn_purge_wait_ms > 0) {
-        /* A write: its purges reach the caches in front before the writer
-         * hears back, so their next request shows the change (cdn.h). */
-        struct gz_db *wdb = gz_req_db(req);
-        if (wdb)
-            gz_cdn_flush(wdb, req->app->cfg.cdn_purge_wait_ms);
-    }
+    if (mark >= 0 && status < 400)
+        gz_cdn_flush(wdb, mark, req->app->cfg.cdn_purge_wait_ms);
     if (status >= 400) {
         gz_http_error(req, &resp, status, NULL);
     } else if ((r->flags & GZ_R_CACHEABLE) && resp.status == 200 &&

@@ -264,22 +264,25 @@ static void add_cache_headers(struct gz_app *app, struct MHD_Response *r,
          * every view, so a correction reaches a reader at once, at the
          * cost of a 304. A cache in front may keep the page for s-maxage
          * (cdn.s_maxage) because it is told when the page changes
-         * (src/cdn/purge.c); stale-while-revalidate lets it answer from
-         * the old copy while it fetches the new one, which must-revalidate
-         * would forbid. */
-        int swr = app->cfg.cdn_stale_while_revalidate;
+         * (src/cdn/purge.c); its stale-while-revalidate goes in the
+         * headers only such caches read (RFC 9213's CDN-Cache-Control,
+         * and Surrogate-Control), never to browsers, which must not show
+         * an old copy. */
         int n = snprintf(buf, sizeof buf, "public, max-age=%d%s",
                          app->cfg.cache_max_age,
-                         app->cfg.cache_max_age == 0 && !swr
-                             ? ", must-revalidate"
-                             : "");
+                         app->cfg.cache_max_age == 0 ? ", must-revalidate"
+                                                     : "");
         if (app->cfg.cdn_s_maxage)
-            n += snprintf(buf + n, sizeof buf - (size_t)n, ", s-maxage=%d",
-                          app->cfg.cdn_s_maxage);
-        if (swr)
-            snprintf(buf + n, sizeof buf - (size_t)n,
-                     ", stale-while-revalidate=%d", swr);
+            snprintf(buf + n, sizeof buf - (size_t)n, ", s-maxage=%d",
+                     app->cfg.cdn_s_maxage);
         MHD_add_response_header(r, "Cache-Control", buf);
+        if (app->cfg.cdn_s_maxage && app->cfg.cdn_stale_while_revalidate) {
+            snprintf(buf, sizeof buf, "max-age=%d, stale-while-revalidate=%d",
+                     app->cfg.cdn_s_maxage,
+                     app->cfg.cdn_stale_while_revalidate);
+            MHD_add_response_header(r, "CDN-Cache-Control", buf);
+            MHD_add_response_header(r, "Surrogate-Control", buf);
+        }
         break;
     }
     case GZ_CACHE_IMMUTABLE:

@@ -924,6 +924,12 @@ int gz_server_run(struct gz_app *app)
     if (!cfg->base_url[0])
         snprintf(app->base_url, sizeof app->base_url, "%s://%s:%d",
                  cert ? "https" : "http", cfg->host, port);
+    /* The purgers' cursors are loaded before any thread that could prune
+     * the page changes they still need (the background thread, and the
+     * first request's cache sync). */
+    if (gz_cdn_start(app) != 0)
+        gz_log_err(1113, "the purge thread did not start; caches in front "
+                         "keep pages until they expire");
     pthread_t acceptor;
     if (pthread_create(&acceptor, NULL, accept_loop, &l) != 0) {
         fprintf(stderr, "gazette: cannot start the accept thread\n");
@@ -939,9 +945,6 @@ int gz_server_run(struct gz_app *app)
     int bg_ok = pthread_create(&bg, NULL, background, app) == 0;
     if (gz_mail_start(app) != 0)
         gz_log_err(1107, "the mail sender did not start; mail stays queued");
-    if (gz_cdn_start(app) != 0)
-        gz_log_err(1113, "the purge thread did not start; caches in front "
-                         "keep pages until they expire");
     gz_backup_start(cfg); /* logs its own failure */
     int sig = 0;
     sigwait(&stop_set, &sig);

@@ -950,9 +950,10 @@ done:
  * backup API, or, when that cannot read it (a damaged database is a
  * reason to restore), the files as they are (DB and DB-wal). */
 static int keep_current(const char *db_path, const char *keep, char *err,
-                        size_t errlen)
+                        size_t errlen, int *damaged)
 {
     char why[4 * GZ_PATH_MAX] = "";
+    *damaged = 0;
     struct gz_db *db = gz_db_open(db_path, GZ_DB_READONLY, NULL);
     if (db && create_new(keep, why, sizeof why) == 0) {
         int rc = copy_core(db->h, keep, NULL, NULL, NULL, why, sizeof why);
@@ -977,6 +978,7 @@ static int keep_current(const char *db_path, const char *keep, char *err,
         unlink(keep);
         return GZ_EIO;
     }
+    *damaged = 1;
     return 0;
 }
 
@@ -1108,13 +1110,30 @@ int gz_restore_cli(const struct gz_config *cfg, const char *file)
         char st[20];
         stamp(time(NULL), st);
         snprintf(keep, sizeof keep, "%s.before-restore-%s", db_path, st);
-        if (keep_current(db_path, keep, err, sizeof err) != 0) {
+        int damaged = 0;
+        if (keep_current(db_path, keep, err, sizeof err, &damaged) != 0) {
             fprintf(stderr,
                     "gazette: cannot keep a copy of the current database "
                     "(%s); nothing was changed\n",
                     err);
             keep[0] = '\0';
             goto out;
+        }
+        if (damaged) {
+            /* SQLite cannot write into what it cannot read: the damaged
+             * files (kept above) make way for a fresh one (no server runs:
+             * the lock is ours) */
+            static const char *const ext[] = {"", "-wal", "-shm"};
+            for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+                char f[GZ_PATH_MAX + 8];
+                snprintf(f, sizeof f, "%s%s", db_path, ext[i]);
+                if (unlink(f) != 0 && errno != ENOENT) {
+                    fprintf(stderr, "gazette: cannot remove the damaged %s: "
+                            "%s; it is kept in %s\n", f, strerror(errno),
+                            keep);
+                    goto out;
+                }
+            }
         }
     }
     if (copy_in(file, db_path, err, sizeof err) != 0) {

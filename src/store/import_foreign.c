@@ -961,7 +961,7 @@ static void wp_comments(struct fx *f, xmlNode *item, json_t *a,
     /* Threads: Gazette keeps one level of replies, so a reply to a reply
      * hangs under the thread's first comment. */
     json_t *top = json_array();
-    int deep = 0;
+    int deep = 0, looped = 0;
     size_t i;
     json_t *idv;
     json_array_foreach(order, i, idv)
@@ -980,8 +980,14 @@ static void wp_comments(struct fx *f, xmlNode *item, json_t *a,
             p = jstr(pe, "parent");
             hops++;
         }
-        if (hops > 1)
+        if (hops >= 100 || root == e) {
+            /* the parents go round in a loop (a broken export): never
+             * hang a comment under itself; it starts its own thread */
+            root = NULL;
+            looped = 1;
+        } else if (hops > 1) {
             deep = 1;
+        }
         if (root) {
             json_t *rc = json_object_get(root, "c");
             json_t *rep = json_object_get(rc, "replies");
@@ -998,6 +1004,10 @@ static void wp_comments(struct fx *f, xmlNode *item, json_t *a,
         json_array_append_new(lose, json_string("replies to replies (now "
                                                 "replies to the thread's "
                                                 "first comment)"));
+    if (looped)
+        json_array_append_new(lose, json_string("comments whose parents "
+                                                "loop (now comments of "
+                                                "their own)"));
     json_object_set_new(a, "comments", top);
     json_decref(by_id);
     json_decref(order);
@@ -1183,6 +1193,7 @@ static int wordpress(struct fx *f, xmlDoc *x, char *err, size_t errlen)
                 strstr((const char *)e->ns->href, "/excerpt/") &&
                 strcmp((const char *)e->name, "encoded") == 0) {
                 xmlChar *t = xmlNodeGetContent(e);
+                free(excerpt); /* the last one, when there are several */
                 excerpt = comment_text(t ? (const char *)t : "");
                 xmlFree(t);
             }

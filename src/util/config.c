@@ -133,10 +133,11 @@ static const struct key keys[] = {
         "comma list of origins (https://app.example.org) whose pages may "
         "write through /api/v1 with a token; empty: reads only"),
     STR("cdn", "varnish", "GAZETTE_CDN_VARNISH", cdn_varnish,
-        "comma list of Varnish addresses (http://127.0.0.1:6081) sent a BAN "
+        "comma list of Varnish purge listeners (http://127.0.0.1:6091) "
+        "sent a BAN "
         "with the changed keys (config/varnish.vcl); empty: none"),
     STR("cdn", "nginx", "GAZETTE_CDN_NGINX", cdn_nginx,
-        "comma list of nginx purge URLs (http://127.0.0.1:6081/purge, "
+        "comma list of nginx purge URLs (http://127.0.0.1:6091/purge, "
         "config/nginx-cache.conf) sent PURGE + each changed path; empty: "
         "none"),
     STR("cdn", "webhook", "GAZETTE_CDN_WEBHOOK", cdn_webhook,

@@ -80,7 +80,8 @@ class FrontCase(deps.CacheCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.fport = harness.free_port()
+        cls.fport = harness.free_port()   # readers
+        cls.pport = harness.free_port()   # purges, from gazette only
         cls.CONF = cls.front_conf()
         super().setUpClass()
         cls.fdir = harness.temp_dir("gz-front-")
@@ -135,8 +136,9 @@ class FrontCase(deps.CacheCase):
         return ""
 
     @classmethod
-    def vget_raw(cls, path, method="GET", headers=None):
-        c = http.client.HTTPConnection("127.0.0.1", cls.fport, timeout=15)
+    def vget_raw(cls, path, method="GET", headers=None, port=None):
+        c = http.client.HTTPConnection("127.0.0.1", port or cls.fport,
+                                       timeout=15)
         try:
             c.request(method, path, headers=headers or {})
             r = c.getresponse()
@@ -279,7 +281,7 @@ class VarnishFront(FrontTests, FrontCase):
     @classmethod
     def front_conf(cls):
         return ("[cdn]\nvarnish = http://127.0.0.1:%d\n"
-                "s_maxage = 3600\nstale_while_revalidate = 30\n" % cls.fport)
+                "s_maxage = 3600\nstale_while_revalidate = 30\n" % cls.pport)
 
     @classmethod
     def front_cmd(cls):
@@ -287,7 +289,8 @@ class VarnishFront(FrontTests, FrontCase):
         with open(vcl, "w") as f:
             f.write(shipped_vcl(cls.gz.port))
         os.chmod(vcl, 0o644)
-        cmd = [VARNISHD, "-F", "-a", "127.0.0.1:%d" % cls.fport, "-f", vcl,
+        cmd = [VARNISHD, "-F", "-a", "127.0.0.1:%d" % cls.fport,
+               "-a", "purge=127.0.0.1:%d" % cls.pport, "-f", vcl,
                "-n", os.path.join(cls.fdir, "work"), "-s", "malloc,32m",
                "-T", "127.0.0.1:0", "-p", "ban_lurker_sleep=0.01"]
         if os.geteuid() != 0:
@@ -326,8 +329,14 @@ class VarnishFront(FrontTests, FrontCase):
         self.assertEqual(r.header("Cache-Tag"), ",".join(keys))
         cc = r.header("Cache-Control") or ""
         self.assertIn("s-maxage=3600", cc)
-        self.assertIn("stale-while-revalidate=30", cc)
+        # browsers revalidate every time; only shared caches may serve
+        # a stale copy while they fetch the new one
         self.assertIn("max-age=0", cc)
+        self.assertIn("must-revalidate", cc)
+        self.assertNotIn("stale-while-revalidate", cc)
+        for h in ("CDN-Cache-Control", "Surrogate-Control"):
+            self.assertEqual(r.header(h),
+                             "max-age=3600, stale-while-revalidate=30", h)
         self.assertIn("tag-science", (self.get("/tags/science").header(
             "Surrogate-Key") or "").split())
         self.assertIn("feeds", (self.get("/feed.xml").header(
@@ -341,13 +350,25 @@ class VarnishFront(FrontTests, FrontCase):
         # readers do not see them through Varnish
         st, h, _ = self.vget_raw("/articles/" + deps.OTTERS)
         self.assertEqual(st, 200)
-        self.assertNotIn("surrogate-key", h)
+        for name in ("surrogate-key", "cache-tag", "cdn-cache-control",
+                     "surrogate-control"):
+            self.assertNotIn(name, h)
 
-    def test_ban_needs_well_formed_keys(self):
-        st, _, _ = self.vget_raw("/", "BAN", {"X-Purge-Keys": "home"})
+    def test_ban_only_on_the_purge_listener_with_well_formed_keys(self):
+        # readers' listener: everyone there comes from 127.0.0.1 when a
+        # TLS server sits in front, so it never bans
+        self.vwarm(["/"])
+        st, _, _ = self.vget_raw("/", "BAN", {"X-Purge-Keys": "all"})
+        self.assertEqual(st, 403)
+        self.assertEqual(self.vget("/")[0], "HIT")
+        st, _, _ = self.vget_raw("/", port=self.pport)
+        self.assertEqual(st, 405, "GET on the purge listener")
+        st, _, _ = self.vget_raw("/", "BAN", {"X-Purge-Keys": "home"},
+                                 port=self.pport)
         self.assertEqual(st, 200)
-        for bad in ("", "home|.*", "Home", "a  b", "(x)"):
-            st, _, body = self.vget_raw("/", "BAN", {"X-Purge-Keys": bad})
+        for bad in ("", "home|.*", "Home", "a  b", "(x)", "a_b"):
+            st, _, body = self.vget_raw("/", "BAN", {"X-Purge-Keys": bad},
+                                        port=self.pport)
             self.assertEqual(st, 400, "BAN with X-Purge-Keys %r: %d" % (
                 bad, st))
 
@@ -358,15 +379,17 @@ PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"
 NGINX_CACHE = os.path.join(harness.ROOT, "config", "nginx-cache.conf")
 
 
-def shipped_nginx_cache(cache_dir, backend_port, listen_port):
-    """config/nginx-cache.conf with its three marked values replaced."""
+def shipped_nginx_cache(cache_dir, backend_port, listen_port, purge_port):
+    """config/nginx-cache.conf with its four marked values replaced."""
     with open(NGINX_CACHE) as f:
         text = f.read()
     for old, new in (("/var/cache/nginx/gazette", cache_dir),
                      ("server 127.0.0.1:8080;",
                       "server 127.0.0.1:%d;" % backend_port),
                      ("listen 127.0.0.1:6081;",
-                      "listen 127.0.0.1:%d;" % listen_port)):
+                      "listen 127.0.0.1:%d;" % listen_port),
+                     ("listen 127.0.0.1:6091;",
+                      "listen 127.0.0.1:%d;" % purge_port)):
         if text.count(old) != 1:
             raise AssertionError("config/nginx-cache.conf: expected %r once"
                                  % old)
@@ -391,7 +414,7 @@ class NginxCacheFront(FrontTests, FrontCase):
     @classmethod
     def front_conf(cls):
         return ("[cdn]\nnginx = http://127.0.0.1:%d/purge\n"
-                "s_maxage = 3600\n" % cls.fport)
+                "s_maxage = 3600\n" % cls.pport)
 
     @classmethod
     def front_cmd(cls):
@@ -399,7 +422,7 @@ class NginxCacheFront(FrontTests, FrontCase):
         os.makedirs(os.path.join(d, "cache"))
         with open(os.path.join(d, "gazette-cache.conf"), "w") as f:
             f.write(shipped_nginx_cache(os.path.join(d, "cache"), cls.gz.port,
-                                        cls.fport))
+                                        cls.fport, cls.pport))
         # the main context a Debian install has in /etc/nginx/nginx.conf
         with open(os.path.join(d, "nginx.conf"), "w") as f:
             f.write("load_module %s;\ndaemon off;\npid %s/nginx.pid;\n"
@@ -418,6 +441,20 @@ class NginxCacheFront(FrontTests, FrontCase):
     # the lists' first pages and the feeds at once, the rest at s-maxage
     # (docs/OPERATIONS.md).
     SETTINGS_PAGES = ("home", "feed")
+
+    def test_purges_only_on_the_purge_listener(self):
+        path = "/tags/" + top_tag(self)
+        self.vwarm([path])
+        # through the readers' listener a /purge/ path is just a page
+        # gazette does not have
+        st, h, _ = self.vget_raw("/purge" + path, "PURGE")
+        self.assertNotEqual(st, 200)
+        self.assertEqual(self.vget(path)[0], "HIT")
+        st, _, _ = self.vget_raw(path, port=self.pport)
+        self.assertEqual(st, 404, "a page from the purge listener")
+        st, _, _ = self.vget_raw("/purge" + path, "PURGE", port=self.pport)
+        self.assertEqual(st, 200)
+        self.assertNotEqual(self.vget(path)[0], "HIT")
 
     def test_json_variant_is_purged_too(self):
         tag = top_tag(self)
@@ -559,6 +596,43 @@ class Purgers(deps.CacheCase):
         self.assertEqual({p for _, p in got if p.startswith("/tags/")},
                          {"/tags/" + tag, "/tags/%s/feed.xml" % tag})
 
+    def test_old_address_of_a_renamed_or_deleted_story_is_purged(self):
+        s = self.new_story("Renamed later " + deps.word(), tags=["city"])
+        old, new = s["slug"], s["slug"] + "-moved"
+        self.nginx.take()
+        self.patch_story(s["id"], {"slug": new})
+        got = {p for m, p, _, _ in self.nginx.take() if m == "PURGE"}
+        self.assertIn("/articles/" + old, got, "the old URL of a renamed "
+                      "story was not purged")
+        self.assertIn("/articles/" + new, got)
+        r = self.api("DELETE", "/articles/%d" % s["id"],
+                     token=self.token("editor"))
+        self.assertIn(r.status, (200, 204), self.where(r))
+        got = {p for m, p, _, _ in self.nginx.take() if m == "PURGE"}
+        self.assertIn("/articles/" + new, got, "a deleted story's URL was "
+                      "not purged")
+
+    def test_import_beside_the_server_purges_everything(self):
+        # an import drops its own page changes (they are every page): the
+        # purgers see the gap and purge everything, within a second or so
+        self.gz.cli_ok("import", "--from", "ghost",
+                       harness.fixture("ghost-export.json"))
+        docs = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not docs:
+            time.sleep(0.2)
+            docs = self.hook_docs()
+        self.assertTrue(any(d["everything"] for d in docs),
+                        "no purge of everything after an import: %r" % docs)
+        # and a write that changes no page does not wait for purges
+        t0 = time.monotonic()
+        r = self.gz.request("POST", "/admin/login", {
+            "Content-Type": deps.FORM, "Origin": self.gz.base},
+            b"email=nobody%40example.org&password=wrong-password-1",
+            source=harness.new_client_address())
+        self.assertLess(time.monotonic() - t0, 1.0, "a sign-in that changed "
+                        "nothing waited %d" % r.status)
+
     def test_settings_change_is_everything(self):
         old = deps.SettingsShow.save_settings(self, title="Everything " +
                                               deps.word())
@@ -586,7 +660,8 @@ class Purgers(deps.CacheCase):
         return int(m.group(1))
 
     def test_failed_purges_are_retried_and_outlive_a_restart(self):
-        hook = "webhook http://127.0.0.1:%d/purge-hook" % self.hook.port
+        # the label has no path (a webhook URL may hold a secret)
+        hook = "webhook http://127.0.0.1:%d" % self.hook.port
         self.hook.status = 503
         t0 = time.monotonic()
         s = self.new_story("Pending purge " + deps.word(), tags=["science"])
