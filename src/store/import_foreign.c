@@ -548,6 +548,22 @@ static json_t *fallback_author(struct fx *f)
     return json_object_get(json_array_get(authors, 0), "slug");
 }
 
+/* The story's author: the one the export names, else the fallback, which
+ * the report then names. */
+static void set_author(struct fx *f, json_t *a, const char *author,
+                       json_t *lose)
+{
+    if (!author) {
+        json_t *fb = fallback_author(f);
+        char m[200];
+        snprintf(m, sizeof m, "no author in the export (attributed to %s)",
+                 json_string_value(fb));
+        json_array_append_new(lose, json_string(m));
+        author = json_string_value(fb);
+    }
+    json_object_set_new(a, "author", json_string(author));
+}
+
 static void add_author(struct fx *f, json_t *ids, const char *id,
                        const char *name, const char *slug_want,
                        const char *email_in, const char *bio,
@@ -819,17 +835,7 @@ static int ghost(struct fx *f, json_t *root, char *err, size_t errlen)
                 json_array_append_new(lose, json_string("co-authors (only the "
                                                         "first is kept)"));
         }
-        if (!author) {
-            json_t *fb = fallback_author(f);
-            char m[200];
-            snprintf(m, sizeof m,
-                     "no author in the export (attributed to "
-                     "%s)",
-                     json_string_value(fb));
-            json_array_append_new(lose, json_string(m));
-            author = json_string_value(fb);
-        }
-        json_object_set_new(a, "author", json_string(author));
+        set_author(f, a, author, lose);
         json_t *tags = json_array();
         size_t k;
         json_t *tl;
@@ -1239,17 +1245,7 @@ static int wordpress(struct fx *f, xmlDoc *x, char *err, size_t errlen)
             goto next;
         }
         const char *author = jstr(user_ids, creator);
-        if (!author) {
-            json_t *fb = fallback_author(f);
-            char m[200];
-            snprintf(m, sizeof m,
-                     "no author in the export (attributed to "
-                     "%s)",
-                     json_string_value(fb));
-            json_array_append_new(lose, json_string(m));
-            author = json_string_value(fb);
-        }
-        json_object_set_new(a, "author", json_string(author));
+        set_author(f, a, author, lose);
         json_t *tags = json_array();
         for (xmlNode *c = k->children; c; c = c->next) {
             if (c->type != XML_ELEMENT_NODE || c->ns ||
