@@ -20,6 +20,7 @@
 #include "gazette/db.h"
 #include "gazette/http.h"
 #include "gazette/import.h"
+#include "gazette/sanitize.h"
 #include "gazette/store.h"
 #include "gazette/tpl.h"
 #include "gazette/view.h"
@@ -344,6 +345,9 @@ int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return fail("libsodium failed to initialise");
+    /* libxml2 (the sanitizer, the import) initialises once, here, before
+     * any worker thread renders a story. */
+    gz_html_sanitize_init();
     /* `render` takes its own arguments and needs no configuration. */
     if (argc >= 2 && strcmp(argv[1], "render") == 0) {
         if (argc == 4)

@@ -5,7 +5,8 @@
  * Gazette's own import document (store.h, gz_store_import), which then
  * goes in through the one validated, idempotent, one-transaction path.
  * Post bodies are HTML; gz_html_to_md turns them into the Markdown story
- * bodies are, and says what Markdown could not keep.
+ * bodies are (with sanitized HTML where Markdown falls short), and says
+ * what could not be kept.
  */
 #ifndef GAZETTE_IMPORT_H
 #define GAZETTE_IMPORT_H
@@ -26,9 +27,12 @@ struct gz_html2md_opts {
 
 /*
  * Converts HTML to CommonMark. Entities are decoded, Markdown's special
- * characters escaped. What Markdown cannot express (tables, embeds,
- * captions, scripts...) is converted with a loss, and a short phrase for
- * each kind is appended once to losses (a JSON array; may be NULL).
+ * characters escaped. What Markdown cannot express stays HTML inside it,
+ * serialized by the sanitizer (gazette/sanitize.h): tables, captioned
+ * figures, definition lists and details as raw HTML blocks, <sup>, <u>...
+ * as inline HTML. What the sanitizer drops (scripts, forms, embeds, which
+ * become links, unsafe links...) is a loss: a short phrase for each kind
+ * is appended once to losses (a JSON array; may be NULL).
  * Returns malloc'd Markdown (the caller frees it) or NULL (no memory).
  */
 char *gz_html_to_md(const char *html, size_t len,

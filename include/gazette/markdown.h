@@ -1,9 +1,11 @@
 /*
- * markdown.h - Markdown to HTML through cmark, in safe mode: raw HTML is
- * dropped and javascript:/vbscript:/file:/data: links are removed. Done once
- * when a story is saved; pages serve the stored HTML.
+ * markdown.h - Markdown to HTML through cmark, then the allow-list
+ * sanitizer (gazette/sanitize.h): raw HTML in the Markdown is kept only as
+ * far as the allow-list says (tables, figures...; never scripts, event
+ * handlers or javascript:/data: URLs). Done once when a story is saved;
+ * pages serve the stored HTML.
  *
- * Thread-safe (cmark keeps no global state we touch).
+ * Thread-safe once gz_html_sanitize_init() has run.
  */
 #ifndef GAZETTE_MARKDOWN_H
 #define GAZETTE_MARKDOWN_H

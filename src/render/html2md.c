@@ -5,11 +5,15 @@
  * libxml2's HTML parser builds the tree (it decodes entities and repairs
  * bad nesting as browsers do); this file walks it. Markdown expresses p,
  * h1-h6, a, em/i, strong/b, code, pre, ul/ol/li, blockquote, img, br and
- * hr without loss. Everything else is converted with a loss that is named
- * in `losses`: tables become one line per row, embeds (iframe, video...)
- * a link to their source, figure captions a paragraph in italics, other
- * formatting (u, s, sup...) its text; scripts, styles and forms go.
- * Stories render in cmark's safe mode, so no raw HTML is ever kept.
+ * hr without loss. What Markdown cannot express is kept as sanitized HTML
+ * inside the Markdown (stories render raw HTML through the allow-list
+ * sanitizer, gazette/sanitize.h): tables, figures with a caption,
+ * definition lists and details become one raw HTML block each (serialized
+ * by the sanitizer with no blank line inside, so cmark keeps it whole);
+ * u, s, del, ins, sup, sub, mark, small, q and abbr become inline HTML
+ * around their Markdown. Only real losses are named in `losses`: what the
+ * sanitizer drops (scripts, styles, forms, unsafe links), embeds (iframe,
+ * video...: a link to their source), presentational tags (font...).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 
 #include "gazette/html.h"
 #include "gazette/import.h"
+#include "gazette/sanitize.h"
 #include "gazette/util.h"
 
 struct cv {
@@ -182,9 +187,10 @@ static void inline_alone(struct cv *c, const xmlNode *n, struct gz_buf *out,
     gz_buf_free(&sub.b);
 }
 
-/* Emphasis and strong: the marker hugs the text (or it does not parse). */
-static void wrap(struct cv *c, const xmlNode *n, struct run *r,
-                 const char *mark)
+/* Emphasis and strong: the marker hugs the text (or it does not parse).
+ * Also inline HTML tags around Markdown: open and close differ. */
+static void wrap2(struct cv *c, const xmlNode *n, struct run *r,
+                  const char *open, const char *close)
 {
     struct gz_buf inner = {0};
     int lead = n->children && n->children->type == XML_TEXT_NODE &&
@@ -200,9 +206,9 @@ static void wrap(struct cv *c, const xmlNode *n, struct run *r,
     if (lead)
         r->space = 1;
     flush_space(r);
-    gz_buf_puts(&r->b, mark);
+    gz_buf_puts(&r->b, open);
     gz_buf_append(&r->b, inner.data, inner.len);
-    gz_buf_puts(&r->b, mark);
+    gz_buf_puts(&r->b, close);
     gz_buf_free(&inner);
     const xmlNode *last = n->last;
     if (last && last->type == XML_TEXT_NODE && last->content) {
@@ -210,6 +216,34 @@ static void wrap(struct cv *c, const xmlNode *n, struct run *r,
         if (l && isspace((unsigned char)last->content[l - 1]))
             r->space = 1;
     }
+}
+
+static void wrap(struct cv *c, const xmlNode *n, struct run *r,
+                 const char *mark)
+{
+    wrap2(c, n, r, mark, mark);
+}
+
+/* Formatting Markdown lacks, as inline HTML around the converted content
+ * (the sanitizer keeps these tags): <u>, <sup>, <abbr title>... */
+static void inline_html(struct cv *c, const xmlNode *n, struct run *r)
+{
+    const char *name = is(n, "strike") ? "s" : (const char *)n->name;
+    char open[24], close[24];
+    snprintf(open, sizeof open, "<%s>", name);
+    snprintf(close, sizeof close, "</%s>", name);
+    const char *title = is(n, "abbr") ? attr(n, "title") : NULL;
+    if (!title || !*title) {
+        wrap2(c, n, r, open, close);
+        return;
+    }
+    struct gz_buf o = {0};
+    gz_buf_puts(&o, "<abbr title=\"");
+    for (const char *p = title; *p; p++)
+        gz_html_escape(&o, *p == '\n' || *p == '\r' ? " " : p, 1);
+    gz_buf_puts(&o, "\">");
+    wrap2(c, n, r, gz_buf_cstr(&o), close);
+    gz_buf_free(&o);
 }
 
 static void code_span(struct run *r, const char *text)
@@ -262,9 +296,11 @@ static void image(struct cv *c, const xmlNode *n, struct run *r)
 
 static void inline_node(struct cv *c, const xmlNode *n, struct run *r)
 {
-    static const char *const formats[] = {"u",     "s",   "del",  "strike",
-                                          "ins",   "sup", "sub",  "mark",
-                                          "small", "big", "font", NULL};
+    static const char *const html_inline[] = {"u",     "s",   "del",  "strike",
+                                              "ins",   "sup", "sub",  "mark",
+                                              "small", "q",   "abbr", NULL};
+    static const char *const formats[] = {"big", "font", "blink", "center",
+                                          NULL};
     static const char *const dropped[] = {
         "script", "style",  "noscript", "template", "form",  "input",
         "button", "select", "textarea", "head",     "title", NULL};
@@ -283,6 +319,8 @@ static void inline_node(struct cv *c, const xmlNode *n, struct run *r)
         if (t && *t)
             code_span(r, (const char *)t);
         xmlFree(t);
+    } else if (one_of(n, html_inline)) {
+        inline_html(c, n, r);
     } else if (is(n, "br")) {
         r->brk = 1;
     } else if (is(n, "img")) {
@@ -514,27 +552,35 @@ static const char *embed_src(const xmlNode *n)
     return src;
 }
 
-static void table_rows(struct cv *c, const xmlNode *n, struct run *r)
+static const char *raw_map(void *ctx, const char *url)
 {
-    for (const xmlNode *k = n->children; k; k = k->next) {
-        if (is(k, "tr")) {
-            int cell = 0;
-            r->brk = 1;
-            for (const xmlNode *d = k->children; d; d = d->next) {
-                if (!is(d, "td") && !is(d, "th"))
-                    continue;
-                struct gz_buf t = {0};
-                inline_alone(c, d, &t, 1);
-                flush_space(r);
-                if (cell++)
-                    gz_buf_puts(&r->b, at_line_start(r) ? "" : " | ");
-                gz_buf_append(&r->b, gz_buf_cstr(&t), t.len);
-                gz_buf_free(&t);
-            }
-        } else if (k->type == XML_ELEMENT_NODE) {
-            table_rows(c, k, r);
-        }
-    }
+    return mapped(ctx, url);
+}
+
+static void raw_lose(void *ctx, const char *what)
+{
+    lose(ctx, what);
+}
+
+/* An element Markdown cannot express, as one raw HTML block: serialized
+ * by the sanitizer with no blank line inside (cmark ends an HTML block
+ * at a blank line), image URLs mapped, what it drops named as a loss. */
+static void raw_block(struct cv *c, const xmlNode *n, struct gz_buf *out)
+{
+    struct gz_sanitize_opts so = {1, raw_map, raw_lose, c};
+    struct gz_buf h = {0};
+    if (gz_html_sanitize_node(n, &so, &h) != 0)
+        c->oom = 1;
+    add_block(out, gz_buf_cstr(&h), h.len);
+    gz_buf_free(&h);
+}
+
+static int has_child(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *k = n->children; k; k = k->next)
+        if (is(k, name))
+            return 1;
+    return 0;
 }
 
 static void block_node(struct cv *c, const xmlNode *n, struct gz_buf *out)
@@ -569,12 +615,9 @@ static void block_node(struct cv *c, const xmlNode *n, struct gz_buf *out)
         pre_block(n, out);
     } else if (is(n, "hr")) {
         add_block(out, "---", 3);
-    } else if (is(n, "table")) {
-        lose(c, "table (kept as one line per row)");
-        struct run r = {0};
-        table_rows(c, n, &r);
-        flush_run(&r, out);
-        gz_buf_free(&r.b);
+    } else if (is(n, "table") || is(n, "dl") || is(n, "details") ||
+               (is(n, "figure") && has_child(n, "figcaption"))) {
+        raw_block(c, n, out);
     } else if (is(n, "iframe") || is(n, "embed") || is(n, "object") ||
                is(n, "video") || is(n, "audio")) {
         const char *src = embed_src(n);
@@ -611,8 +654,6 @@ static void block_node(struct cv *c, const xmlNode *n, struct gz_buf *out)
         snprintf(what, sizeof what, "<%s> (dropped)", (const char *)n->name);
         lose(c, what);
     } else {
-        if (is(n, "dl") || is(n, "details"))
-            lose(c, "definition list or details (kept as paragraphs)");
         /* p, div, section, li, figure, td...: their content as blocks */
         blocks(c, n, out);
     }
@@ -778,6 +819,10 @@ char *gz_html_to_md(const char *html, size_t len,
                     root = b;
     blocks(&c, root, &out);
     xmlFreeDoc(doc);
+    if (c.oom) {
+        gz_buf_free(&out);
+        return NULL;
+    }
     gz_buf_putc(&out, '\n');
     return gz_buf_steal(&out, NULL);
 }

@@ -1,7 +1,13 @@
 /*
- * markdown.c - story bodies through cmark (safe mode) and comment bodies
- * through a small plain-text formatter. Both produce HTML that Gazette
- * itself made safe, so templates may print it raw as a *_html field.
+ * markdown.c - story bodies through cmark and the allow-list sanitizer
+ * (sanitize.c), and comment bodies through a small plain-text formatter.
+ * Both produce HTML that Gazette itself made safe, so templates may print
+ * it raw as a *_html field.
+ *
+ * Story Markdown may hold raw HTML (a <table>, a <figure>): cmark renders
+ * it as it is (CMARK_OPT_UNSAFE) and the whole of cmark's output then
+ * goes through gz_html_sanitize, which keeps only its allow-list. Thread-
+ * safe once gz_html_sanitize_init() has run.
  */
 #include <cmark.h>
 #include <stdlib.h>
@@ -10,46 +16,23 @@
 
 #include "gazette/html.h"
 #include "gazette/markdown.h"
+#include "gazette/sanitize.h"
 #include "gazette/util.h"
 
-/* Collects the text of the document, one space between blocks. */
-static int collect_plain(cmark_node *doc, struct gz_buf *out, int *words)
+/* Counts the words of s (runs of anything but space, tab, newline) into
+ * *words; *in_word carries a word across calls. */
+static void count_words(const char *s, int *in_word, int *words)
 {
-    cmark_iter *it = cmark_iter_new(doc);
-    if (!it)
-        return GZ_ENOMEM;
-    cmark_event_type ev;
-    int rc = 0, in_word = 0;
-    while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE && rc == 0) {
-        cmark_node *n = cmark_iter_get_node(it);
-        cmark_node_type t = cmark_node_get_type(n);
-        if (ev == CMARK_EVENT_ENTER &&
-            (t == CMARK_NODE_TEXT || t == CMARK_NODE_CODE ||
-             t == CMARK_NODE_CODE_BLOCK)) {
-            const char *s = cmark_node_get_literal(n);
-            for (const char *p = s; p && *p; p++) {
-                int space = *p == ' ' || *p == '\n' || *p == '\t';
-                if (!space && !in_word)
-                    (*words)++;
-                in_word = !space;
-            }
-            rc = gz_buf_puts(out, s ? s : "");
-        } else if ((ev == CMARK_EVENT_EXIT && t >= CMARK_NODE_FIRST_BLOCK &&
-                    t <= CMARK_NODE_LAST_BLOCK) ||
-                   t == CMARK_NODE_SOFTBREAK || t == CMARK_NODE_LINEBREAK) {
-            if (out->len && out->data[out->len - 1] != ' ')
-                rc = gz_buf_putc(out, ' ');
-            in_word = 0;
-        }
+    for (const char *p = s; p && *p; p++) {
+        int space = *p == ' ' || *p == '\n' || *p == '\t';
+        if (!space && !*in_word)
+            (*words)++;
+        *in_word = !space;
     }
-    cmark_iter_free(it);
-    /* Trim the trailing block separator. */
-    while (out->len && out->data[out->len - 1] == ' ')
-        out->data[--out->len] = '\0';
-    return rc;
 }
 
-/* 1 when an image URL is one safe mode would blank out. */
+/* 1 when an image URL is one the sanitizer would refuse for certain (it
+ * refuses more: any scheme but http(s)). */
 static int unsafe_url(const char *url)
 {
     static const char *const schemes[] = {"javascript:", "vbscript:", "file:",
@@ -61,8 +44,8 @@ static int unsafe_url(const char *url)
 }
 
 /*
- * Safe mode renders an image with a dangerous URL as <img src="">, which is
- * invalid HTML; such an image is replaced by its alt text instead. Nodes
+ * The sanitizer drops an image with a dangerous URL, alt text and all;
+ * such a Markdown image is replaced by its alt text instead. Nodes
  * are collected first and changed after the walk, which the iterator does
  * not allow during it.
  */
@@ -94,23 +77,35 @@ static void drop_unsafe_images(cmark_node *doc)
 int gz_md_render(const char *markdown, size_t len, struct gz_md *out)
 {
     memset(out, 0, sizeof *out);
-    /* SECURITY: CMARK_OPT_SAFE drops raw HTML and unsafe link schemes;
-     * SMART gives typographic quotes and dashes, as a newspaper prints. */
-    int opts = CMARK_OPT_SAFE | CMARK_OPT_SMART | CMARK_OPT_VALIDATE_UTF8;
+    /* SMART gives typographic quotes and dashes, as a newspaper prints.
+     * SECURITY: raw HTML and every URL are rendered as written
+     * (CMARK_OPT_UNSAFE) and then made safe by the sanitizer, whose
+     * allow-list decides what stays: one rule for Markdown and HTML. */
+    int opts = CMARK_OPT_UNSAFE | CMARK_OPT_SMART | CMARK_OPT_VALIDATE_UTF8;
     cmark_node *doc = cmark_parse_document(markdown, len, opts);
     if (!doc)
         return GZ_ENOMEM;
     drop_unsafe_images(doc);
-    out->html = cmark_render_html(doc, opts);
-    struct gz_buf plain;
-    gz_buf_init(&plain);
-    int rc = collect_plain(doc, &plain, &out->words);
+    char *raw = cmark_render_html(doc, opts);
     cmark_node_free(doc);
-    out->plain = gz_buf_steal(&plain, NULL);
-    if (rc != 0 || !out->html || !out->plain) {
+    /* The plain text is the text of the sanitized HTML (what a reader
+     * sees: a table's cells, not a script's code), from the same parse. */
+    struct gz_buf clean = {0}, plain = {0};
+    int rc = raw ? gz_html_sanitize_both(raw, strlen(raw), &clean, &plain)
+                 : GZ_ENOMEM;
+    free(raw);
+    if (rc == 0) {
+        out->html = clean.data ? gz_buf_steal(&clean, NULL) : strdup("");
+        out->plain = plain.data ? gz_buf_steal(&plain, NULL) : strdup("");
+    }
+    gz_buf_free(&clean);
+    gz_buf_free(&plain);
+    if (!out->html || !out->plain) {
         gz_md_free(out);
         return GZ_ENOMEM;
     }
+    int in_word = 0;
+    count_words(out->plain, &in_word, &out->words);
     out->reading_time = (out->words + 229) / 230;
     if (out->reading_time < 1)
         out->reading_time = 1;

@@ -1,13 +1,13 @@
 /*
  * fuzz_markdown.c - Markdown and comment text to HTML
- * (src/render/markdown.c, gazette/markdown.h): gz_md_render (cmark in
- * safe mode plus Gazette's link and raw-HTML rules, the plain text,
- * words and reading time), an excerpt of its plain text, and
+ * (src/render/markdown.c, gazette/markdown.h): gz_md_render (cmark, then
+ * the allow-list sanitizer over its HTML, the plain text, words and
+ * reading time), an excerpt of its plain text, and
  * gz_comment_html (escaping, paragraphs, line breaks, linked URLs).
  *
  * The input is the Markdown (and, up to its first NUL, the comment).
- * Checked: neither HTML ever holds a "<script" tag (safe mode drops raw
- * HTML; comments escape everything).
+ * Checked: neither HTML ever holds a "<script" tag (the sanitizer drops
+ * scripts; comments escape everything).
  *
  * Seeds: tests/fuzz/corpus/markdown/ (the demo stories' Markdown, the
  * hostile fixture, links, raw HTML, nested lists and quotes).

@@ -111,8 +111,12 @@ class GhostImport(ImportCase):
         self.assertIn('skipped page "About us"', out)
         self.assertIn("a page, not a post", out)
         self.assertIn('skipped tag "#hidden"', out)
-        self.assertRegex(out, r'Election night.*table \(kept as one line per '
-                              r'row\).*embedded media \(kept as a link\)')
+        # The table stays a table (sanitized HTML): not a loss any more;
+        # the embed, which no story may hold, is.
+        self.assertRegex(out, r'Election night.*embedded media \(kept as a '
+                              r'link\)')
+        self.assertNotIn("table (", out)
+        self.assertNotIn("figure caption", out)
         self.assertRegex(out, r'Unsigned letter.*no author in the export '
                               r'\(attributed to zoe\)')
         self.assertRegex(out, r'Half-written draft.*co-authors')
@@ -135,7 +139,11 @@ class GhostImport(ImportCase):
         self.assertIn("<strong>bold *stars*</strong>", body)
         self.assertIn("<code>a_b</code>", body)
         self.assertIn("<blockquote>", body)
-        self.assertIn("<em>The café at dawn</em>", body)
+        # a captioned figure stays a figure (its image in the media store)
+        self.assertRegex(body, r'<figure><img src="/media/[0-9a-f]{64}\.png" '
+                               r'alt="A café" width="2" height="2" />'
+                               r'<figcaption>The café at dawn</figcaption>'
+                               r'</figure>')
 
     def test_api_author_tags_excerpt(self):
         a = self.api("/api/v1/articles/cafe-society")["articles"][0]
@@ -164,13 +172,25 @@ class GhostImport(ImportCase):
         self.assertEqual(query(self.gz.db, "SELECT width, height FROM media"),
                          [(3, 2)])
 
-    def test_table_and_embed_converted_visibly(self):
+    def test_table_kept_and_embed_converted_visibly(self):
         a = self.api("/api/v1/articles/election-night")["articles"][0]
-        self.assertIn("Blue | 42", a["html"])
+        self.assertIn("<table><thead><tr><th>Party</th><th>Seats</th></tr>"
+                      "</thead><tbody><tr><td>Blue</td><td>42</td></tr><tr>"
+                      "<td>Green</td><td>17</td></tr></tbody></table>",
+                      a["html"])
         self.assertIn('href="https://www.youtube.com/embed/abc123?feature='
                       'oembed"', a["html"])
         self.assertNotIn("<iframe", a["html"])
-        self.assertNotIn("<table", a["html"])
+        # the story page shows the real table, cells and all
+        r, doc = self.page("/articles/election-night")
+        self.assertEqual(len(doc.find_all("table")), 1)
+        self.assertEqual([td.text for td in doc.find_all("td")],
+                         ["Blue", "42", "Green", "17"])
+        self.assertEqual([th.text for th in doc.find_all("th")],
+                         ["Party", "Seats"])
+        # and its text is searchable
+        r = self.get("/search?q=Green")
+        self.assertIn("/articles/election-night", r.text)
 
     def test_statuses(self):
         rows = dict(query(self.gz.db, "SELECT slug, status FROM articles"))
@@ -287,8 +307,14 @@ class WordPressImport(ImportCase):
         self.assertIn("<h2>What next</h2>", a["html"])
         self.assertIn("if (a &lt; b) { return &quot;x&quot;; }\n\ndone();",
                       a["html"])
-        self.assertIn("Blue | 42", a["html"])
+        self.assertIn("<table><tbody><tr><td>Blue</td><td>42</td></tr><tr>"
+                      "<td>Green</td><td>17</td></tr></tbody></table>",
+                      a["html"])
         self.assertIn("https://www.youtube.com/embed/xyz", a["html"])
+        self.assertNotIn("<iframe", a["html"])
+        r, doc = self.page("/articles/election-results")
+        self.assertEqual([td.text for td in doc.find_all("td")],
+                         ["Blue", "42", "Green", "17"])
         self.assertFalse(a["comments_open"])
 
     def test_comments_threading_and_approval(self):
