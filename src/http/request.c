@@ -358,6 +358,10 @@ static enum MHD_Result answer(struct gz_req *req)
     struct gz_db *wdb = write ? gz_req_db(req) : NULL;
     long long mark = wdb ? gz_cdn_mark(wdb) : -1;
     int status = r->handler(req, &resp);
+    /* A page that is not there may have moved: a renamed story, an old
+     * URL of an imported site (redirect.c). */
+    if (status == 404 && gz_http_redirect_answer(req, &resp))
+        status = 0;
     if (mark >= 0 && status < 400)
         gz_cdn_flush(wdb, mark, req->app->cfg.cdn_purge_wait_ms);
     if (status >= 400) {
