@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 build_pkgs=(gcc pkg-config meson ninja-build python3 libmicrohttpd-dev
             libsqlite3-dev libjansson-dev libcmark-dev libsodium-dev
             libcurl4-openssl-dev libdeflate-dev libinih-dev
-            libxml2-dev)
+            libxml2-dev tzdata)
 test_pkgs=(libcmocka-dev chromium default-jre-headless python3-aiosmtpd
            wrk nginx varnish openssl systemd curl
            libnginx-mod-http-cache-purge)

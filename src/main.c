@@ -15,11 +15,13 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "gazette/accounts.h"
 #include "gazette/backup.h"
 #include "gazette/config.h"
 #include "gazette/db.h"
 #include "gazette/http.h"
 #include "gazette/import.h"
+#include "gazette/revisions.h"
 #include "gazette/sanitize.h"
 #include "gazette/store.h"
 #include "gazette/tpl.h"
@@ -48,11 +50,18 @@ static const char usage_text[] =
     "  user add --email E --name N --role admin|editor|author\n"
     "                        add a user; the password is read from the\n"
     "                        terminal (or one line of stdin), never argv\n"
+    "  user list             every account: email, name, role, state, last\n"
+    "                        sign-in\n"
+    "  user passwd EMAIL     set a user's password (read as for user add)\n"
+    "                        and sign them out everywhere\n"
     "  token create --name NAME [--user EMAIL]\n"
     "                        make an API token (printed alone on stdout,\n"
     "                        once); without --user, the first admin's\n"
     "  token list            tokens with their user and last use\n"
     "  token revoke ID       end a token\n"
+    "  trash purge [--older-than DAYS]\n"
+    "                        delete for good the stories deleted DAYS ago\n"
+    "                        or more (default 30; the server does it too)\n"
     "  render TEMPLATE DATA.json [--partials DIR]\n"
     "                        render one Mustache template to stdout\n"
     "\n"
@@ -245,6 +254,14 @@ static int cmd_user_add(struct gz_config *cfg, const char *email,
               stderr);
         return 2;
     }
+    if (!role) {
+        /* No silent default (issue 10): a missing --role used to make an
+         * author, which an admin setting up a site did not expect. */
+        fputs("gazette: user add needs --role: author (writes drafts), "
+              "editor (publishes) or admin (also users and settings)\n",
+              stderr);
+        return 2;
+    }
     char password[1100];
     int r = read_password(password, sizeof password);
     if (r != 0)
@@ -265,6 +282,98 @@ static int cmd_user_add(struct gz_config *cfg, const char *email,
         return 1;
     }
     printf("user %lld added: %s (%s)\n", id, email, role);
+    return 0;
+}
+
+/* `gazette trash purge [--older-than DAYS]` (issue 10): deletes for good
+ * the stories in the trash for DAYS days or more (0: all of them). */
+static int cmd_trash_purge(struct gz_config *cfg, const char *older_than,
+                           int nargs)
+{
+    long long days = GZ_TRASH_DAYS;
+    if (older_than && gz_parse_int(older_than, 0, 100000, &days) != 0)
+        return fail("--older-than takes a number of days (0-100000)");
+    if (nargs != 2) {
+        fputs("usage: gazette trash purge [--older-than DAYS]\n", stderr);
+        return 2;
+    }
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot open the database");
+    long long gone = 0;
+    int rc = gz_store_trash_purge(db, gz_now() - days * 86400LL, &gone);
+    gz_db_close(db);
+    if (rc != 0)
+        return fail("cannot purge the trash");
+    printf("purged %lld %s from the trash\n", gone,
+           gone == 1 ? "story" : "stories");
+    return 0;
+}
+
+/* `gazette user list` and `user passwd EMAIL` (issue 10): for an
+ * operator whose admins are locked out. */
+static int cmd_user_list(struct gz_config *cfg)
+{
+    struct gz_db *db = open_migrated(cfg);
+    if (!db)
+        return fail("cannot open the database");
+    json_t *list = gz_store_accounts_list(db);
+    gz_db_close(db);
+    if (!list)
+        return fail("cannot list users");
+    printf("%-32s %-24s %-7s %-12s %s\n", "email", "name", "role", "state",
+           "last sign-in");
+    size_t i;
+    json_t *u;
+    json_array_foreach(list, i, u)
+    {
+        char when[32] = "never";
+        json_t *t = json_object_get(u, "last_login_at");
+        if (json_is_integer(t))
+            gz_time_rfc3339(json_integer_value(t), when);
+        printf("%-32s %-24s %-7s %-12s %s\n",
+               json_string_value(json_object_get(u, "email")),
+               json_string_value(json_object_get(u, "name")),
+               json_string_value(json_object_get(u, "role")),
+               json_is_true(json_object_get(u, "disabled")) ? "disabled"
+               : json_is_true(json_object_get(u, "can_sign_in"))
+                   ? "active"
+                   : "no-password",
+               when);
+    }
+    json_decref(list);
+    return 0;
+}
+
+static int cmd_user_passwd(struct gz_config *cfg, const char *email)
+{
+    char password[1100];
+    int r = read_password(password, sizeof password);
+    if (r != 0)
+        return fail(r == -2 ? "the passwords differ" : "no password given");
+    const char *field = NULL;
+    const char *problem = gz_store_password_problem(password, NULL, &field);
+    if (problem) {
+        sodium_memzero(password, sizeof password);
+        fprintf(stderr, "gazette: password: %s\n", problem);
+        return 1;
+    }
+    struct gz_db *db = open_migrated(cfg);
+    if (!db) {
+        sodium_memzero(password, sizeof password);
+        return fail("cannot open the database");
+    }
+    long long id = gz_store_user_by_email(db, email);
+    int rc = id > 0 ? gz_store_password_set(db, id, password, NULL)
+             : id == 0 ? GZ_ENOTFOUND
+                       : GZ_EDB;
+    sodium_memzero(password, sizeof password);
+    gz_db_close(db);
+    if (rc == GZ_ENOTFOUND)
+        return fail("no user has that email (see gazette user list)");
+    if (rc != 0)
+        return fail("cannot set the password");
+    printf("password of %s changed; their sessions ended\n", email);
     return 0;
 }
 
@@ -366,8 +475,9 @@ int main(int argc, char **argv)
     int config_required = config_path != NULL;
     const char *args[8];
     int nargs = 0, demo = 0, force = 0;
-    const char *u_email = NULL, *u_name = NULL, *u_role = "author";
+    const char *u_email = NULL, *u_name = NULL, *u_role = NULL;
     const char *im_from = NULL, *im_media = NULL; /* import --from */
+    const char *older_than = NULL;                /* trash purge */
     /* Pass 1: --config, --help, --version (the file loads before flags). */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -417,6 +527,8 @@ int main(int argc, char **argv)
                                : a[2] == 'n'              ? &u_name
                                                           : &u_role;
             *dst = argv[++i];
+        } else if (strcmp(a, "--older-than") == 0 && i + 1 < argc) {
+            older_than = argv[++i]; /* trash purge */
         } else if (strcmp(a, "--set") == 0 && i + 1 < argc) {
             char name[128];
             const char *eq = strchr(argv[i + 1], '=');
@@ -467,6 +579,11 @@ int main(int argc, char **argv)
         return cmd_serve(&cfg);
     if (strcmp(cmd, "user") == 0 && nargs == 2 && strcmp(args[1], "add") == 0)
         return cmd_user_add(&cfg, u_email, u_name, u_role);
+    if (strcmp(cmd, "user") == 0 && nargs == 2 && strcmp(args[1], "list") == 0)
+        return cmd_user_list(&cfg);
+    if (strcmp(cmd, "user") == 0 && nargs == 3 &&
+        strcmp(args[1], "passwd") == 0)
+        return cmd_user_passwd(&cfg, args[2]);
     if (strcmp(cmd, "token") == 0 && nargs >= 2)
         return cmd_token(&cfg, args, nargs, u_name, u_email);
     if (strcmp(cmd, "init") == 0 && nargs == 1)
@@ -479,6 +596,9 @@ int main(int argc, char **argv)
         printf("database up to date: %s\n", cfg.db_path);
         return 0;
     }
+    if (strcmp(cmd, "trash") == 0 && nargs >= 2 &&
+        strcmp(args[1], "purge") == 0)
+        return cmd_trash_purge(&cfg, older_than, nargs);
     if (strcmp(cmd, "backup") == 0 && nargs == 2)
         return gz_backup_cli(&cfg, args[1], force);
     if (strcmp(cmd, "restore") == 0 && nargs == 2)

@@ -35,10 +35,26 @@ int gz_page_site_media(struct gz_req *req, struct gz_resp *resp);
 
 /* users.c and settings.c */
 int gz_page_admin_users(struct gz_req *req, struct gz_resp *resp);
+/* Each user's own account (src/admin/profile.c, reset.c). */
+int gz_page_admin_profile(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_profile_save(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_profile_password(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_reset_form(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_reset(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_reset_confirm_form(struct gz_req *req,
+                                     struct gz_resp *resp);
+int gz_page_admin_reset_confirm(struct gz_req *req, struct gz_resp *resp);
 int gz_page_admin_user_create(struct gz_req *req, struct gz_resp *resp);
 int gz_page_admin_user_update(struct gz_req *req, struct gz_resp *resp);
 int gz_page_admin_settings(struct gz_req *req, struct gz_resp *resp);
 int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp);
+
+/* history.c (issue 10: revisions and the trash) */
+int gz_page_admin_story_history(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_story_revision_restore(struct gz_req *req,
+                                         struct gz_resp *resp);
+int gz_page_admin_trash(struct gz_req *req, struct gz_resp *resp);
+int gz_page_admin_trash_restore(struct gz_req *req, struct gz_resp *resp);
 
 /* moderation.c */
 int gz_page_admin_comments(struct gz_req *req, struct gz_resp *resp);

@@ -68,6 +68,7 @@ struct gz_config {
     char smtp_password[256];
     char mail_from[256];
     int mail_max_tries;
+    int reset_ttl;        /* seconds a password reset link works */
     /* [log] */
     int access_log;
     /* [api] */

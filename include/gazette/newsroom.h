@@ -110,11 +110,18 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
  */
 json_t *gz_store_story_load(struct gz_db *db, long long id, int *err);
 
-/* Deletes a story (its tags links and comments go with it). With
+/* Deletes a story (to the trash, below). With
  * own_draft_of > 0 only while it is a draft by that user (checked in the
  * same statement). 0, GZ_ENOTFOUND, GZ_EFORBIDDEN or GZ_EDB. */
 int gz_store_story_delete(struct gz_db *db, long long id,
                           long long own_draft_of);
+
+/* The same, saying who deleted it (deleted_by, a user id; 0: unknown).
+ * Deleting moves the story to the trash (sql/0012_revisions.sql): it
+ * becomes a draft that remembers its status, gone from every public page,
+ * until gz_store_trash_restore or the purge after 30 days. */
+int gz_store_story_trash(struct gz_db *db, long long id,
+                         long long own_draft_of, long long deleted_by);
 
 struct gz_story_query {
     const char *status;  /* "draft", "scheduled", "published" or NULL */

@@ -15,6 +15,7 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_search(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_feed(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_tag_feed(struct gz_req *req, struct gz_resp *resp);
+int gz_page_site_author_feed(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_sitemap(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_robots(struct gz_req *req, struct gz_resp *resp);
 int gz_page_site_healthz(struct gz_req *req, struct gz_resp *resp);
@@ -64,6 +65,12 @@ json_t *gz_site_comments(json_t *rows);
  * or GZ_EDB. */
 #define GZ_SITE_COMMENTS_MAX 100000
 json_t *gz_site_article(struct gz_db *db, const char *slug, int *err);
+/* A reply without JavaScript (issue 10): when parent_id (text) names a
+ * top-level comment of article, sets form.values.parent_id to it and
+ * form.replying = {id, name} (the form then says "Replying to NAME"); 1
+ * then, else 0 and form unchanged. Both borrowed. */
+int gz_site_comment_replying(json_t *article, json_t *form,
+                             const char *parent_id);
 
 /* Prometheus text for /metrics, written by the server's counters. */
 int gz_metrics_render(struct gz_buf *out);

@@ -83,6 +83,10 @@ void gz_time_http(int64_t t, char out[static 40]);
 int64_t gz_time_parse_http(const char *s);
 /* Human date for pages: "25 November 2026". */
 void gz_time_human(int64_t t, char out[static 40]);
+/* A size as the newsroom states it: "10 MB" for 10 MiB, "512 KB",
+ * "1.5 MB" (binary units with the usual short names, as limits are set).
+ * The one wording of server.max_upload_bytes in forms and errors. */
+void gz_size_human(long long bytes, char out[static 32]);
 
 /* Random bytes from getrandom(); 0 or GZ_EIO. */
 int gz_random(void *buf, size_t n);

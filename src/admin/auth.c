@@ -18,7 +18,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "gazette/accounts.h"
 #include "gazette/admin.h"
 #include "gazette/html.h"
 #include "gazette/site.h"
@@ -199,6 +201,15 @@ static int login_page(struct gz_req *req, struct gz_resp *resp, int status,
                               form_str(req, "email"), "next", safe_next(next),
                               "signed_out",
                               gz_req_query(req, "signed_out", NULL) != NULL);
+    /* "to the Gazette newsroom", but "to The Port Alder Gazette
+     * newsroom": a title with its own article gets no second one. */
+    json_t *settings = gz_store_settings_load(gz_req_db(req));
+    const char *site_title =
+        json_string_value(json_object_get(settings, "title"));
+    json_object_set_new(model, "title_has_the",
+                        json_boolean(site_title &&
+                                     strncasecmp(site_title, "the ", 4) == 0));
+    json_decref(settings);
     int rc = gz_admin_render(req, resp, "admin_login", "Sign in", model);
     json_decref(model);
     if (rc == 0)
@@ -272,6 +283,7 @@ int gz_page_admin_login(struct gz_req *req, struct gz_resp *resp)
     char token[65];
     if (gz_store_session_create(db, id, SESSION_TTL, token) != 0)
         return 500;
+    gz_store_user_signed_in(db, id); /* gazette user list */
     /* A trusted sign-in clears only its device's count: the account's
      * count of untrusted failures (an attack, maybe) stands. */
     gz_ratelimit_clear(trusted ? dev_key : acct_key);

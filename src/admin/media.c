@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gazette/tz.h"
 #include "gazette/admin.h"
 #include "gazette/newsroom.h"
 #include "gazette/site.h"
@@ -42,11 +43,28 @@ void gz_newsroom_section(json_t *model, const char *name)
 
 void gz_newsroom_when(long long t, char *out, size_t outlen)
 {
+    const struct gz_tz *tz = gz_tz_site();
+    long long local = t + gz_tz_offset(tz, t);
     char day[40], iso[32];
-    gz_time_human(t, day);
-    gz_time_rfc3339(t, iso);
+    gz_time_human(local, day);
+    gz_time_rfc3339(local, iso);
     /* iso is "2026-11-25T18:26:48Z": the time is at 11..15. */
-    snprintf(out, outlen, "%s, %.5s UTC", day, iso + 11);
+    snprintf(out, outlen, "%s, %.5s %s", day, iso + 11, gz_tz_abbr(tz, t));
+}
+
+void gz_newsroom_zone(json_t *model)
+{
+    const struct gz_tz *tz = gz_tz_site();
+    long long now = (long long)time(NULL);
+    long off = gz_tz_offset(tz, now);
+    char utc_offset[32];
+    long a = off < 0 ? -off : off;
+    snprintf(utc_offset, sizeof utc_offset, "UTC%c%02ld:%02ld",
+             off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+    json_object_set_new(model, "zone",
+                        json_pack("{s:s, s:s, s:s}", "name", gz_tz_name(tz),
+                                  "abbr", gz_tz_abbr(tz, now), "utc_offset",
+                                  utc_offset));
 }
 
 void gz_newsroom_when_short(long long t, char *out, size_t outlen)
@@ -55,8 +73,8 @@ void gz_newsroom_when_short(long long t, char *out, size_t outlen)
                                          "May", "Jun", "Jul", "Aug",
                                          "Sep", "Oct", "Nov", "Dec"};
     char iso[32];
-    gz_time_rfc3339(t, iso);
-    /* iso is "2026-11-25T18:26:48Z". */
+    gz_time_rfc3339(t + gz_tz_offset(gz_tz_site(), t), iso);
+    /* iso is "2026-11-25T18:26:48Z", read as local time. */
     long long month = 1, day = 1;
     char part[3] = {iso[5], iso[6], 0};
     gz_parse_int(part, 1, 12, &month);

@@ -26,6 +26,7 @@
 #include "gazette/html.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/tz.h"
 #include "gazette/view.h"
 
 #define COMMENTS_PER_PAGE 50
@@ -122,8 +123,8 @@ static json_t *queue_items(json_t *rows)
         const char *slug =
             json_string_value(json_object_get(row, "article_slug"));
         gz_initials(json_string_value(json_object_get(c, "name")), initials);
-        gz_time_human(json_integer_value(json_object_get(row, "created_at")),
-                      human);
+        long long at = json_integer_value(json_object_get(row, "created_at"));
+        gz_time_human(at + gz_tz_offset(gz_tz_site(), at), human);
         snprintf(url, sizeof url, "/articles/%s", slug ? slug : "");
         json_object_set_new(c, "initials", json_string(initials));
         json_object_set_new(c, "created_human", json_string(human));

@@ -17,9 +17,32 @@ const char *gz_newsroom_field(struct gz_req *req, const char *name);
  * current section (aria-current). */
 void gz_newsroom_section(json_t *model, const char *name);
 
-/* "25 November 2026, 18:26 UTC" into out (at least 64 bytes). */
+/* "25 November 2026, 19:26 CET" into out (at least 64 bytes): in the
+ * site's time zone (gazette/tz.h), named by its abbreviation. */
 void gz_newsroom_when(long long t, char *out, size_t outlen);
-/* "25 Nov 2026, 18:26" into out (at least 32 bytes), for lists. */
+/* "25 Nov 2026, 19:26" into out (at least 32 bytes), for lists: in the
+ * site's time zone. */
 void gz_newsroom_when_short(long long t, char *out, size_t outlen);
+/* Sets model.zone = {name, abbr, utc_offset ("UTC+01:00")}: the site's
+ * time zone now, for the fields that take a time. */
+void gz_newsroom_zone(json_t *model);
+
+/* Small readers the story pages (stories.c, history.c) share. */
+static inline int is_editor(const struct gz_user *me)
+{
+    return me && me->role >= GZ_ROLE_EDITOR;
+}
+
+/* The string at key, or "" (never NULL). */
+static inline const char *str_of(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static inline long long int_of(json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
 
 #endif

@@ -17,6 +17,7 @@
  * Threads: handlers keep no state between requests.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gazette/admin.h"
@@ -25,6 +26,7 @@
 #include "gazette/newsroom.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/tz.h"
 #include "newsroom_pages.h"
 
 #define field gz_newsroom_field
@@ -112,6 +114,39 @@ static void add_tokens(struct gz_req *req, json_t *model)
     json_object_set_new(model, "token_users", choices);
 }
 
+static void add_zone(void *cls, const char *name)
+{
+    json_array_append_new(cls, json_string(name));
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(json_string_value(*(json_t *const *)a),
+                  json_string_value(*(json_t *const *)b));
+}
+
+/* The zones the time zone field suggests: UTC, then the database's
+ * zone1970.tab in name order (owned). */
+static json_t *zone_choices(void)
+{
+    json_t *list = json_array();
+    gz_tz_each(add_zone, list);
+    size_t n = json_array_size(list);
+    json_t **v = n ? calloc(n, sizeof *v) : NULL;
+    json_t *out = json_array();
+    json_array_append_new(out, json_string("UTC"));
+    if (v) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = json_array_get(list, i);
+        qsort(v, n, sizeof *v, by_name);
+        for (size_t i = 0; i < n; i++)
+            json_array_append(out, v[i]);
+        free(v);
+    }
+    json_decref(list);
+    return out;
+}
+
 /* Renders the page from `values` (borrowed strings: title, description,
  * base_url, comment_policy, double_opt_in) and errors (borrowed). */
 static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
@@ -151,6 +186,9 @@ static int settings_page(struct gz_req *req, struct gz_resp *resp, int status,
         notice ? notice : "", "mail", "configured", cfg->smtp_url[0] != '\0',
         "server", where, "from", cfg->mail_from, "default_base_url",
         gz_req_base_url(req));
+    json_object_set(json_object_get(model, "settings"), "timezone",
+                    json_object_get(values, "timezone"));
+    json_object_set_new(model, "timezones", zone_choices());
     add_tokens(req, model);
     json_object_set_new(model, "backup", gz_backup_status());
     if (extra)
@@ -191,7 +229,10 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
 {
     const char *title = field(req, "title");
     const char *desc = field(req, "description");
-    const char *base = field(req, "base_url");
+    const char *typed_base = field(req, "base_url");
+    const char *zone = field(req, "timezone");
+    if (!*zone)
+        zone = "UTC"; /* empty: UTC, as before there was a setting */
     const char *policy = field(req, "comment_policy");
     const char *dbl = field(req, "double_opt_in");
     json_t *errors = json_object();
@@ -206,13 +247,32 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
         json_object_set_new(errors, "description",
                             json_string("Use at most 300 characters, on one "
                                         "line."));
-    if (*base && !gz_url_is_origin(base))
+    /* "https://news.example.org/" is what a browser's address bar shows:
+     * the slashes at the end are dropped, not refused (issue 10). */
+    char base[512];
+    int base_too_long = strlen(typed_base) >= sizeof base;
+    snprintf(base, sizeof base, "%s", base_too_long ? "" : typed_base);
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/' && strstr(base, "://") &&
+           strstr(base, "://") + 3 < base + bl - 1)
+        base[--bl] = '\0';
+    if (base_too_long || (*base && !gz_url_is_origin(base)))
         json_object_set_new(
             errors, "base_url",
             json_string("Enter the site's address: http:// or https://, "
-                        "the host name and, if needed, a port, with no path "
-                        "or slash at the end, like "
-                        "https://news.example.org."));
+                        "the host name and, if needed, a port, with no path, "
+                        "like https://news.example.org."));
+    if (!gz_tz_get(zone)) {
+        char msg[300];
+        /* quoted whole or not at all: a cut could split a character */
+        int quote = strlen(zone) <= 64;
+        snprintf(msg, sizeof msg,
+                 "%s%s%s is not a time zone this server knows. Use an IANA "
+                 "name like Europe/Berlin or America/New_York, or UTC.",
+                 quote ? "\xe2\x80\x9c" : "", quote ? zone : "That name",
+                 quote ? "\xe2\x80\x9d" : "");
+        json_object_set_new(errors, "timezone", json_string(msg));
+    }
     int doi_ok = 0;
     for (size_t i = 0; i < sizeof opt_ins / sizeof opt_ins[0]; i++)
         doi_ok |= !strcmp(dbl, opt_ins[i].value);
@@ -225,9 +285,10 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
     if (!policy_ok)
         json_object_set_new(errors, "comment_policy",
                             json_string("Choose one of the three policies."));
-    json_t *values = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", title,
-                               "description", desc, "base_url", base,
-                               "comment_policy", policy, "double_opt_in", dbl);
+    json_t *values = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s}", "title", title, "description", desc,
+        "base_url", base, "comment_policy", policy, "double_opt_in", dbl,
+        "timezone", zone);
     int rc;
     if (json_object_size(errors) > 0) {
         rc = settings_page(req, resp, 422, values, errors, NULL, NULL);
@@ -236,6 +297,7 @@ int gz_page_admin_settings_save(struct gz_req *req, struct gz_resp *resp)
     } else {
         gz_log_info(2601, "request %s: settings saved by user %lld",
                     gz_req_id(req), gz_req_user(req)->id);
+        gz_tz_site_set(zone);
         gz_resp_redirect(resp, 303, "/admin/settings?done=saved");
         rc = 0;
     }

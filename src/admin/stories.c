@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gazette/tz.h"
 #include "gazette/admin.h"
 #include "gazette/html.h"
 #include "gazette/mail.h"
@@ -39,21 +40,6 @@
 
 /* ---- permissions --------------------------------------------------------- */
 
-static int is_editor(const struct gz_user *me)
-{
-    return me && me->role >= GZ_ROLE_EDITOR;
-}
-
-static const char *str_of(json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-static long long int_of(json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
 
 /*
  * May `me` change (or delete) this story? NULL when yes, else the reason
@@ -97,8 +83,8 @@ static json_t *route_story(struct gz_req *req, int *status)
 
 /* ---- view helpers -------------------------------------------------------- */
 
-/* status, status_label, status_text ("Published 25 November 2026, 18:26
- * UTC"; the short form for lists) and is_draft/is_scheduled/is_published. */
+/* status, status_label, status_text ("Published 25 November 2026, 19:26
+ * CET", in the site's zone; the short form for lists) and is_draft/is_scheduled/is_published. */
 static void status_view(json_t *o, const char *status, long long published_at,
                         int short_form)
 {
@@ -115,8 +101,11 @@ static void status_view(json_t *o, const char *status, long long published_at,
                  when);
     } else if (strcmp(status, "scheduled") == 0) {
         label = "Scheduled";
-        snprintf(text, sizeof text, "Goes live %s%s", when,
-                 short_form ? " UTC" : "");
+        char zone[24] = "";
+        if (short_form)
+            snprintf(zone, sizeof zone, " %s",
+                     gz_tz_abbr(gz_tz_site(), published_at));
+        snprintf(text, sizeof text, "Goes live %s%s", when, zone);
     }
     json_object_set_new(o, "status", json_string(status));
     json_object_set_new(o, "status_label", json_string(label));
@@ -128,16 +117,18 @@ static void status_view(json_t *o, const char *status, long long published_at,
                         json_boolean(!strcmp(status, "published")));
 }
 
-/* "2026-11-25T18:26" (the datetime-local form of t, in UTC). */
+/* "2026-11-25T19:26" (the datetime-local form of t, in the site's time
+ * zone). */
 static void datetime_local(long long t, char out[32])
 {
     char iso[32];
-    gz_time_rfc3339(t, iso);
+    gz_time_rfc3339(t + gz_tz_offset(gz_tz_site(), t), iso);
     snprintf(out, 32, "%.16s", iso);
 }
 
-/* Parses a datetime-local value ("2026-11-25T18:26" or with ":SS") as
- * UTC. -1 when it is not one. */
+/* Parses a datetime-local value ("2026-11-25T18:26" or with ":SS") as a
+ * wall-clock time in the site's zone (a skipped hour moves forward, a
+ * repeated one is its first occurrence: tz.h). -1 when it is not one. */
 static long long parse_datetime_local(const char *s)
 {
     static const char shape[] = "dddd-dd-ddTdd:dd:dd";
@@ -151,7 +142,7 @@ static long long parse_datetime_local(const char *s)
     char iso[32];
     snprintf(iso, sizeof iso, "%s%sZ", s, n == 16 ? ":00" : "");
     long long t = gz_time_parse_rfc3339(iso);
-    return t;
+    return t < 0 ? -1 : (long long)gz_tz_from_local(gz_tz_site(), t);
 }
 
 /* The feature image a posted form ends up with: its URL ("" for none) and
@@ -303,15 +294,15 @@ static int form_page(struct gz_req *req, struct gz_resp *resp, int status,
     char limit[32];
     snprintf(limit, sizeof limit, "%lld", app->cfg.max_upload_bytes);
     char limit_human[32];
-    /* In MiB, as the limit is usually set ("10 MB" for 10 MiB). */
-    snprintf(limit_human, sizeof limit_human, "%.3g MB",
-             (double)app->cfg.max_upload_bytes / 1048576.0);
+    /* "10 MB" for 10 MiB: the same words as the errors (gz_size_human) */
+    gz_size_human(app->cfg.max_upload_bytes, limit_human);
     json_t *model = json_pack(
         "{s:o, s:O, s:b, s:o, s:o, s:s, s:s, s:s, s:b}", "story", story,
         "errors", errors, "has_errors", json_array_size(list) > 0, "error_list",
         list, "can", can, "notice", notice ? notice : "", "max_upload_bytes",
         limit, "max_upload_human", limit_human, "is_author", !editor);
     gz_newsroom_section(model, "stories");
+    gz_newsroom_zone(model);
     char title[1300];
     if (cur)
         snprintf(title, sizeof title, "Edit \xe2\x80\x9c%.1200s\xe2\x80\x9d",
@@ -367,7 +358,8 @@ static const char *done_notice(const char *done)
                       "shown."},
         {"unpublished", "Unpublished. It is a draft again and readers can no "
                         "longer see it."},
-        {"deleted", "The story was deleted."},
+        {"deleted", "The story was moved to the trash. An editor can "
+                    "restore it there for 30 days."},
     };
     for (size_t i = 0; done && i < sizeof notices / sizeof notices[0]; i++)
         if (!strcmp(done, notices[i].key))
@@ -599,7 +591,7 @@ static int preview_page(struct gz_req *req, struct gz_resp *resp, json_t *cur,
                          ? int_of(cur, "published_at")
                          : gz_now();
     gz_time_rfc3339(when, iso);
-    gz_time_human(when, human);
+    gz_time_human(when + gz_tz_offset(gz_tz_site(), when), human);
     json_t *tags = preview_tags(str_of(vals, "tags"));
     json_t *article = json_pack(
         "{s:s, s:O, s:s, s:i, s:s, s:s, s:{s:s, s:s, s:s}, s:o}", "title",
@@ -763,11 +755,12 @@ static int story_post(struct gz_req *req, struct gz_resp *resp, json_t *cur)
             if (*typed)
                 snprintf(msg, sizeof msg,
                          "\xe2\x80\x9c%.80s\xe2\x80\x9d is not a date and "
-                         "time. Enter one like 2026-11-25T18:30 (UTC).",
-                         typed);
+                         "time. Enter one like 2026-11-25T18:30 (%s).",
+                         typed, gz_tz_name(gz_tz_site()));
             else
                 snprintf(msg, sizeof msg,
-                         "Choose when the story should go live (UTC).");
+                         "Choose when the story should go live (%s).",
+                         gz_tz_name(gz_tz_site()));
             json_object_set_new(errors, "publish_at", json_string(msg));
         }
     }
@@ -877,8 +870,8 @@ int gz_page_admin_story_delete(struct gz_req *req, struct gz_resp *resp)
     if (!cur)
         return status;
     const struct gz_user *me = gz_req_user(req);
-    int rc = gz_store_story_delete(gz_req_db(req), int_of(cur, "id"),
-                                   is_editor(me) ? 0 : me->id);
+    int rc = gz_store_story_trash(gz_req_db(req), int_of(cur, "id"),
+                                  is_editor(me) ? 0 : me->id, me->id);
     json_decref(cur);
     if (rc == GZ_ENOTFOUND)
         return 404;

@@ -17,6 +17,7 @@
 #include "gazette/newsroom.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/tz.h"
 #include "newsroom_pages.h"
 
 #define field gz_newsroom_field
@@ -66,8 +67,8 @@ static int users_page(struct gz_req *req, struct gz_resp *resp, int status,
         snprintf(url, sizeof url, "/admin/users/%lld", id);
         json_object_set_new(u, "update_url", json_string(url));
         json_object_set_new(u, "is_me", json_boolean(id == me->id));
-        gz_time_human(json_integer_value(json_object_get(u, "created_at")),
-                      when);
+        long long made = json_integer_value(json_object_get(u, "created_at"));
+        gz_time_human(made + gz_tz_offset(gz_tz_site(), made), when);
         json_object_set_new(u, "created_human", json_string(when));
         long long n = json_integer_value(json_object_get(u, "stories"));
         char count[48];

@@ -604,8 +604,8 @@ int gz_api_article_delete(struct gz_req *req, struct gz_resp *resp)
     if (api_path_id(req, &id) != 0)
         return 404;
     const struct gz_user *u = gz_req_user(req);
-    int rc = gz_store_story_delete(gz_req_db(req), id,
-                                   u->role == GZ_ROLE_AUTHOR ? u->id : 0);
+    int rc = gz_store_story_trash(gz_req_db(req), id,
+                                  u->role == GZ_ROLE_AUTHOR ? u->id : 0, u->id);
     if (rc == GZ_ENOTFOUND)
         return 404;
     if (rc == GZ_EFORBIDDEN)

@@ -122,7 +122,7 @@ static const struct {
       {"tag", V_TEXT}}},
     {"/api/v1/tags",
      {{"fields", V_TEXT}, {"limit", V_NUMBER}, {"page", V_NUMBER}}},
-    {"/articles/:slug", {{"comment", V_NOTICE}}},
+    {"/articles/:slug", {{"comment", V_NOTICE}, {"reply", V_NUMBER}}},
     {"/authors/:slug", {{"page", V_NUMBER}}},
     {"/search", {{"page", V_NUMBER}, {"q", V_TEXT}}},
     {"/tags/:slug", {{"page", V_NUMBER}}},

@@ -277,11 +277,15 @@ int gz_http_guard_body(struct gz_req *req, struct gz_resp *resp)
     }
     int st = gz_http_upload_finish(req);
     if (st) {
+        /* the limit in the words of the form (gz_size_human) */
+        char limit[32], too_large[96];
+        gz_size_human(req->app->cfg.max_upload_bytes, limit);
+        snprintf(too_large, sizeof too_large,
+                 "The file is larger than the upload limit of %s.", limit);
         gz_http_error(req, resp, st,
                       st == 415   ? "Only JPEG, PNG, WebP and GIF images "
                                     "are accepted."
-                      : st == 413 ? "The file is larger than the upload "
-                                    "limit."
+                      : st == 413 ? too_large
                                   : NULL);
         return st;
     }

@@ -511,8 +511,16 @@ static enum MHD_Result begin(struct gz_req *req, struct MHD_Connection *conn,
         conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     long long clen;
     if (cl && gz_parse_int(cl, 0, 1LL << 62, &clen) == 0 &&
-        clen > req->body_limit)
+        clen > req->body_limit) {
+        if (req->route->flags & GZ_R_UPLOAD) {
+            char limit[32];
+            gz_size_human(app->cfg.max_upload_bytes, limit);
+            snprintf(req->early_message, sizeof req->early_message,
+                     "The file is larger than the upload limit of %s.",
+                     limit);
+        }
         return answer_early(req, 413, 1);
+    }
     if (req->route->flags & (GZ_R_FORM | GZ_R_UPLOAD)) {
         req->pp = MHD_create_post_processor(conn, 16384, on_post_field, req);
         /* No form content type: fields stay empty, handlers say what

@@ -44,6 +44,7 @@
 #include "gazette/backup.h"
 #include "gazette/cdn.h"
 #include "gazette/mail.h"
+#include "gazette/revisions.h"
 #include "gazette/store.h"
 #include "internal.h"
 
@@ -68,7 +69,7 @@ static void *background(void *arg)
         gz_db_open(app->cfg.db_path, GZ_DB_READWRITE, app->cfg.synchronous);
     if (!db)
         return NULL;
-    long long pruned = 0;
+    long long pruned = 0, next_trash_purge = 0;
     pthread_mutex_lock(&bg_lock);
     while (!stop_requested) {
         pthread_mutex_unlock(&bg_lock);
@@ -91,6 +92,18 @@ static void *background(void *arg)
             synced = last;
         if (synced > pruned && gz_store_changes_prune(db, synced) == 0)
             pruned = synced;
+        /* The trash (issue 10): stories deleted GZ_TRASH_DAYS ago go for
+         * good, checked at start and then every ten minutes. */
+        if (gz_now() >= next_trash_purge) {
+            long long gone = 0;
+            if (gz_store_trash_purge(db, gz_now() - GZ_TRASH_DAYS * 86400LL,
+                                     &gone) == 0 &&
+                gone > 0) {
+                gz_log_info(4800, "purged %lld stories from the trash", gone);
+                gz_cdn_wake();
+            }
+            next_trash_purge = gz_now() + 600;
+        }
         pthread_mutex_lock(&bg_lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

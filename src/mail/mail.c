@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gazette/accounts.h"
 #include "gazette/engage.h"
 #include "gazette/html.h"
 #include "gazette/mail.h"
@@ -712,4 +713,50 @@ void gz_mail_stop(void)
         pthread_mutex_unlock(&S.lock);
         curl_global_cleanup();
     }
+}
+
+int gz_mail_compose_reset(const struct gz_app *app, const char *site_title,
+                          const char *base, const char *token,
+                          const char *name, int ttl, struct gz_mail_msg *msg)
+{
+    struct gz_buf t;
+    int rc = GZ_ENOMEM;
+    char *url = link_to(base, "/admin/reset/confirm", token);
+    json_t *model = NULL;
+    int minutes = ttl >= 60 ? ttl / 60 : 1;
+    memset(msg, 0, sizeof *msg);
+    gz_buf_init(&t);
+    if (!url)
+        goto out;
+    if (gz_buf_printf(&t, "Reset your password for %s", site_title) ||
+        !(msg->subject = gz_buf_steal(&t, NULL)))
+        goto out;
+    gz_buf_printf(&t, "Hello%s%s,\n\n", name && *name ? " " : "",
+                  name && *name ? name : "");
+    gz_buf_printf(&t,
+                  "Someone asked to reset the password of your account in "
+                  "the %s newsroom. To choose a new password, open this "
+                  "link within %d minutes:\n\n%s\n\n"
+                  "The link works once. If you did not ask for this, ignore "
+                  "this message: your password stays as it is.\n\n-- \n"
+                  "%s\n%s/\n",
+                  site_title, minutes, url, site_title, base);
+    if (!(msg->text = gz_buf_steal(&t, NULL)))
+        goto out;
+    model = json_pack("{s:{s:s, s:s}, s:s, s:s, s:i}", "site", "title",
+                      site_title, "url", base, "name", name ? name : "",
+                      "reset_url", url, "minutes", minutes);
+    if (!model)
+        goto out;
+    rc = GZ_EIO;
+    if (!(msg->html = render_html(app, "mail_reset", model)))
+        goto out;
+    rc = 0;
+out:
+    if (rc)
+        gz_mail_msg_clear(msg);
+    gz_buf_free(&t);
+    json_decref(model);
+    free(url);
+    return rc;
 }

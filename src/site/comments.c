@@ -28,6 +28,7 @@
 #include "gazette/markdown.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/tz.h"
 #include "gazette/view.h"
 
 #define COMMENT_MAX 5     /* comments per client address ... */
@@ -193,6 +194,8 @@ static int page_with_errors(struct gz_req *req, struct gz_resp *resp,
         f->email, "body", f->body, "parent_id", f->err_parent ? "" : f->parent);
     if (!form)
         goto out;
+    if (!f->err_parent)
+        gz_site_comment_replying(a, form, f->parent);
     json_object_set_new(model, "comment_form", form);
     json_object_set_new(model, "subscribe",
                         json_pack("{s:s}", "action_url", "/subscribe"));
@@ -258,7 +261,7 @@ static json_t *comment_json(struct gz_req *req, long long id,
         return c;
     char initials[16], human[40], url[400];
     gz_initials(f->name, initials);
-    gz_time_human(gz_now(), human);
+    gz_time_human(gz_now() + gz_tz_offset(gz_tz_site(), gz_now()), human);
     snprintf(url, sizeof url, "/articles/%s#comment-%lld", slug, id);
     json_object_set_new(c, "status",
                         json_string(approved ? "approved" : "pending"));

@@ -14,14 +14,18 @@
 #include "gazette/html.h"
 #include "gazette/site.h"
 #include "gazette/store.h"
+#include "gazette/tz.h"
 #include "gazette/view.h"
 
 static void human_time(json_t *o, const char *key, json_t *row, const char *col)
 {
     json_t *t = json_object_get(row, col);
     char human[40] = "";
-    if (json_is_integer(t) && json_integer_value(t) > 0)
-        gz_time_human(json_integer_value(t), human);
+    if (json_is_integer(t) && json_integer_value(t) > 0) {
+        /* the day in the site's time zone (issue 10); datetime stays UTC */
+        long long v = json_integer_value(t);
+        gz_time_human(v + gz_tz_offset(gz_tz_site(), v), human);
+    }
     json_object_set_new(o, key, json_string(human));
 }
 
@@ -52,6 +56,11 @@ json_t *gz_site_story(json_t *row)
     json_t *author = json_deep_copy(json_object_get(s, "primary_author"));
     add_initials(author);
     json_object_set(author, "bio", json_object_get(row, "author_bio"));
+    json_t *avatar = json_object_get(row, "author_avatar");
+    json_object_set_new(author, "avatar_url",
+                        json_string(json_is_string(avatar)
+                                        ? json_string_value(avatar)
+                                        : ""));
     json_object_set_new(s, "author", author);
     if (full)
         json_object_set(s, "body_html", json_object_get(s, "html"));
@@ -77,6 +86,12 @@ json_t *gz_site_author(json_t *row)
 {
     json_t *a = gz_res_author(row, "");
     add_initials(a);
+    /* The avatar (issue 10): pages show it where initials showed. */
+    json_t *avatar = json_object_get(row, "avatar_url");
+    json_object_set_new(a, "avatar_url",
+                        json_string(json_is_string(avatar)
+                                        ? json_string_value(avatar)
+                                        : ""));
     return a;
 }
 
@@ -136,4 +151,29 @@ json_t *gz_site_article(struct gz_db *db, const char *slug, int *err)
     json_decref(crows);
     json_decref(row);
     return a;
+}
+
+int gz_site_comment_replying(json_t *article, json_t *form,
+                             const char *parent_id)
+{
+    long long id;
+    if (!parent_id || gz_parse_int(parent_id, 1, 1LL << 53, &id) != 0)
+        return 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(article, "comments"), i, c)
+    {
+        if (json_integer_value(json_object_get(c, "id")) != id)
+            continue;
+        char text[32];
+        snprintf(text, sizeof text, "%lld", id);
+        json_t *values = json_object_get(form, "values");
+        if (json_is_object(values))
+            json_object_set_new(values, "parent_id", json_string(text));
+        json_object_set_new(form, "replying",
+                            json_pack("{s:I, s:O}", "id", (json_int_t)id,
+                                      "name", json_object_get(c, "name")));
+        return 1;
+    }
+    return 0;
 }

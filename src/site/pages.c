@@ -410,6 +410,11 @@ int gz_page_site_article(struct gz_req *req, struct gz_resp *resp)
                   "action_url", action, "notice", notice, "error", "", "errors",
                   "name", "", "email", "", "body", "", "values", "name", "",
                   "email", "", "body", "", "parent_id", ""));
+    /* "?reply=ID#comment-form": the reply link of a comment, which works
+     * without JavaScript (a top-level comment of this story only). */
+    if (!*notice && json_is_true(json_object_get(a, "comments_open")))
+        gz_site_comment_replying(a, json_object_get(model, "comment_form"),
+                                 gz_req_query(req, "reply", NULL));
     json_object_set_new(model, "subscribe",
                         json_pack("{s:s}", "action_url", "/subscribe"));
     /* Built from the story and the newest stories ("more"). */
@@ -467,8 +472,10 @@ int gz_page_site_author(struct gz_req *req, struct gz_resp *resp)
                 json_string_value(json_object_get(author, "name")),
                 json_string_value(json_object_get(author, "bio")), "profile",
                 "author");
-    json_object_set_new(model, "author", author);
     char base[300];
+    snprintf(base, sizeof base, "/authors/%s/feed.xml", slug);
+    json_object_set_new(author, "feed_url", json_string(base));
+    json_object_set_new(model, "author", author);
     snprintf(base, sizeof base, "/authors/%s", slug);
     int rc = story_list_page(req, resp, "author", model, NULL, slug,
                              base);
@@ -564,12 +571,29 @@ int gz_page_site_search(struct gz_req *req, struct gz_resp *resp)
 
 /* ---- feeds, sitemap, robots -------------------------------------------- */
 
-static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
+/* The site's feed, a tag's (tag) or an author's (author: the page-cache
+ * key author-SLUG, which their stories and profile bump). */
+static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag,
+                const char *author)
 {
     gz_resp_dep(resp, "feeds"); /* sql/0005_page_changes.sql */
     struct gz_db *db = gz_req_db(req);
     json_t *settings = gz_store_settings_load(db);
     json_t *tagobj = NULL;
+    if (author) {
+        int err = 0;
+        json_t *row;
+        if (!gz_slug_valid(author) ||
+            !(row = gz_store_author_load(db, author, &err))) {
+            json_decref(settings);
+            return err == GZ_ENOTFOUND || !gz_slug_valid(author) ? 404 : 500;
+        }
+        tagobj = gz_site_author(row);
+        json_decref(row);
+        /* The feed's description: the author's bio. */
+        json_object_set(tagobj, "description", json_object_get(tagobj, "bio"));
+        gz_resp_dep(resp, "author-%s", author);
+    }
     if (tag) {
         int err = 0;
         json_t *row;
@@ -580,7 +604,7 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
         tagobj = gz_site_tag(row);
         json_decref(row);
     }
-    struct gz_list_query q = {tag, NULL, 0, 1, 20, 1};
+    struct gz_list_query q = {tag, author, 0, 1, 20, 1};
     json_t *rows = gz_store_articles_list(db, &q, NULL);
     json_t *list = rows ? gz_site_stories(rows) : NULL;
     json_decref(rows);
@@ -648,12 +672,17 @@ static int feed(struct gz_req *req, struct gz_resp *resp, const char *tag)
 
 int gz_page_site_feed(struct gz_req *req, struct gz_resp *resp)
 {
-    return feed(req, resp, NULL);
+    return feed(req, resp, NULL, NULL);
 }
 
 int gz_page_site_tag_feed(struct gz_req *req, struct gz_resp *resp)
 {
-    return feed(req, resp, gz_req_param(req, 0));
+    return feed(req, resp, gz_req_param(req, 0), NULL);
+}
+
+int gz_page_site_author_feed(struct gz_req *req, struct gz_resp *resp)
+{
+    return feed(req, resp, NULL, gz_req_param(req, 0));
 }
 
 int gz_page_site_sitemap(struct gz_req *req, struct gz_resp *resp)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gazette/tz.h"
 #include "gazette/html.h"
 #include "gazette/markdown.h"
 #include "internal.h"
@@ -157,7 +158,7 @@ json_t *gz_store_author_load(struct gz_db *db, const char *slug, int *err)
     /* An author page lists published stories, so a disabled user who
      * wrote some still has one: not gz_store_author_rows (enabled). */
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio,"
+        db, GZ_SQL("SELECT u.id, u.slug, u.name, u.bio, u.avatar_url,"
                    " (SELECT count(*) FROM articles a WHERE a.author_id = u.id"
                    "  AND a.status = 'published') AS article_count"
                    " FROM users u WHERE u.slug = ?1"));
@@ -825,10 +826,11 @@ json_t *gz_store_sitemap(struct gz_db *db)
 
 json_t *gz_store_settings_load(struct gz_db *db)
 {
-    json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "Gazette",
-                          "description", "News, written and served lightly.",
-                          "base_url", "", "comment_policy", "first",
-                          "double_opt_in", "");
+    json_t *s = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "title",
+                          "Gazette", "description",
+                          "News, written and served lightly.", "base_url", "",
+                          "comment_policy", "first", "double_opt_in", "",
+                          "timezone", "UTC");
     sqlite3_stmt *st =
         gz_db_stmt(db, GZ_SQL("SELECT key, value FROM settings"));
     if (!st)
@@ -836,6 +838,9 @@ json_t *gz_store_settings_load(struct gz_db *db)
     while (sqlite3_step(st) == SQLITE_ROW)
         json_object_set_new(s, gz_col_text(st, 0), gz_col_json_str(st, 1));
     sqlite3_reset(st);
+    /* The site zone follows the setting as last read (tz.h): cheap when
+     * it did not change, and right after `gazette import` or a restart. */
+    gz_tz_site_set(json_string_value(json_object_get(s, "timezone")));
     return s;
 }
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gazette/tz.h"
 #include "gazette/engage.h"
 #include "gazette/html.h"
 #include "gazette/import.h"
@@ -120,6 +121,9 @@ static int import_settings(struct imp *im, json_t *settings)
             !gz_url_is_origin(json_string_value(v)))
             FAIL("settings.base_url: expected http(s)://host[:port] with no "
                  "path or trailing slash");
+        if (strcmp(key, "timezone") == 0 && !gz_tz_get(json_string_value(v)))
+            FAIL("settings.timezone: expected a time zone of the tz database, "
+                 "like Europe/Berlin or UTC");
         sqlite3_stmt *st = gz_db_stmt(
             im->db, GZ_SQL("INSERT INTO settings (key, value) VALUES (?1, ?2)"
                            " ON CONFLICT(key) DO UPDATE SET value = ?2"));
@@ -474,14 +478,22 @@ static int import_article(struct imp *im, json_t *a, size_t i)
         return GZ_ENOMEM;
 
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("INSERT INTO articles (slug, title, excerpt, markdown,"
-                   " html, plain, reading_time, status, author_id, image_url,"
-                   " image_alt, image_caption, image_width, image_height,"
-                   " comments_open, notified, created_at, updated_at,"
-                   " published_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+        db, GZ_SQL("INSERT INTO articles (id, slug, title, excerpt,"
+                   " markdown, html, plain, reading_time, status, author_id,"
+                   " image_url, image_alt, image_caption, image_width,"
+                   " image_height, comments_open, notified, created_at,"
+                   " updated_at, published_at) VALUES ("
+                   /* never a purged story's id (sql/0012_revisions.sql) */
+                   " (SELECT max(high, (SELECT coalesce(max(id), 0)"
+                   "  FROM articles)) + 1 FROM article_id_high),"
+                   " ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
                    " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
                    " coalesce(?19, ?17), ?18)"
                    " ON CONFLICT(slug) DO UPDATE SET title = ?2,"
+                   /* a story in the trash that is imported again is
+                    * back (its status is the imported one) */
+                   " deleted_at = NULL, trashed_status = NULL,"
+                   " deleted_by = NULL,"
                    " excerpt = ?3, markdown = ?4, html = ?5, plain = ?6,"
                    " reading_time = ?7, status = ?8, author_id = ?9,"
                    " image_url = ?10, image_alt = ?11, image_caption = ?12,"

@@ -66,6 +66,7 @@ long long gz_store_offset(long long page, int limit);
     " a.comments_open, a.image_url, a.image_alt, a.image_caption,"        \
     " a.image_width, a.image_height, a.author_id, u.name AS author_name,"  \
     " u.slug AS author_slug, u.bio AS author_bio,"                         \
+    " u.avatar_url AS author_avatar,"                                      \
     " (SELECT json_group_array(json_object('id', t.id, 'name', t.name,"    \
     "   'slug', t.slug)) FROM (SELECT t.id, t.name, t.slug"                \
     "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"                \

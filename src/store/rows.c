@@ -264,7 +264,8 @@ static void compile(struct built *b, const struct gz_nql *n, int allow_status)
 static void story_where(struct built *b, const struct gz_story_filter *f,
                         const char *fts, int fts_join)
 {
-    gz_buf_puts(&b->sql, " WHERE 1");
+    /* a story in the trash is in no list (sql/0012_revisions.sql) */
+    gz_buf_puts(&b->sql, " WHERE a.deleted_at IS NULL");
     const char *status = f->status ? f->status : "published";
     if (strcmp(status, "all") != 0) {
         gz_buf_puts(&b->sql, " AND a.status = ?");

@@ -19,6 +19,7 @@
 #include "gazette/html.h"
 #include "gazette/markdown.h"
 #include "gazette/newsroom.h"
+#include "gazette/revisions.h"
 #include "internal.h"
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -201,7 +202,7 @@ json_t *gz_store_story_load(struct gz_db *db, long long id, int *err)
                "   FROM article_tags x JOIN tags t ON t.id = x.tag_id"
                "   WHERE x.article_id = a.id ORDER BY x.position, t.name) t)"
                " FROM articles a JOIN users u ON u.id = a.author_id"
-               " WHERE a.id = ?1"));
+               " WHERE a.id = ?1 AND a.deleted_at IS NULL"));
     if (!st) {
         *err = GZ_EDB;
         return NULL;
@@ -486,11 +487,14 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
                        " updated_at = ?17 WHERE id = ?1"));
     else
         st = gz_db_stmt(
-            db, GZ_SQL("INSERT INTO articles (author_id, slug, title,"
+            db, GZ_SQL("INSERT INTO articles (id, author_id, slug, title,"
                        " excerpt, markdown, html, plain, reading_time,"
                        " image_url, image_alt, image_caption, image_width,"
                        " image_height, comments_open, status, published_at,"
-                       " notified, created_at, updated_at) VALUES (?1, ?2,"
+                       " notified, created_at, updated_at) VALUES ("
+                       /* never a purged story's id (0012_revisions.sql) */
+                       " (SELECT max(high, (SELECT coalesce(max(id), 0)"
+                       "  FROM articles)) + 1 FROM article_id_high), ?1, ?2,"
                        " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
                        " ?15, ?16, 0, ?17, ?17)"));
     if (!st) {
@@ -530,6 +534,9 @@ int gz_store_story_save(struct gz_db *db, long long id, long long author_id,
     long long story_id = cur ? id : sqlite3_last_insert_rowid(db->h);
     if ((rc = save_tags(db, story_id, tags, ntags)) != 0)
         goto out;
+    /* The revision of this save, in the same transaction (issue 10). */
+    if ((rc = gz_store_revision_record(db, story_id, author_id, now)) != 0)
+        goto out;
     if (action == GZ_STORY_UNPUBLISH && (rc = withdraw_mail(db, id)) != 0)
         goto out;
     if ((rc = gz_db_tx_commit(db)) != 0)
@@ -547,16 +554,39 @@ out:
 int gz_store_story_delete(struct gz_db *db, long long id,
                           long long own_draft_of)
 {
+    return gz_store_story_trash(db, id, own_draft_of, own_draft_of);
+}
+
+int gz_store_story_trash(struct gz_db *db, long long id,
+                         long long own_draft_of, long long deleted_by)
+{
     sqlite3_stmt *st = gz_db_stmt(
-        db, GZ_SQL("DELETE FROM articles WHERE id = ?1 AND (?2 = 0 OR"
+        /* To the trash (sql/0012_revisions.sql): a draft that remembers
+         * its status; the background thread purges it after 30 days. */
+        db, GZ_SQL("UPDATE articles SET deleted_at = ?3,"
+                   " trashed_status = status, deleted_by = ?4,"
+                   " status = 'draft'"
+                   " WHERE id = ?1 AND deleted_at IS NULL AND (?2 = 0 OR"
                    " (status = 'draft' AND author_id = ?2))"));
     if (!st)
         return GZ_EDB;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, own_draft_of);
+    sqlite3_bind_int64(st, 3, gz_now());
+    if (deleted_by > 0)
+        sqlite3_bind_int64(st, 4, deleted_by);
+    if (gz_db_tx_begin(db) != 0)
+        return GZ_EDB;
     int rc = gz_db_exec_stmt(db, st);
     if (rc == 0 && sqlite3_changes(db->h) == 0)
         rc = own_draft_of > 0 ? GZ_EFORBIDDEN : GZ_ENOTFOUND;
+    /* As an unpublish: new-story mail not sent yet is withdrawn. */
+    if (rc == 0)
+        rc = withdraw_mail(db, id);
+    if (rc == 0)
+        rc = gz_db_tx_commit(db);
+    if (rc != 0)
+        gz_db_tx_rollback(db);
     return rc;
 }
 
@@ -583,7 +613,8 @@ json_t *gz_store_stories_list(struct gz_db *db, const struct gz_story_query *q,
     const char *pattern = like.len ? gz_buf_cstr(&like) : NULL;
     sqlite3_stmt *st =
         gz_db_stmt(db, GZ_SQL("SELECT count(*) FROM articles a"
-                              " WHERE (?1 IS NULL OR a.status = ?1)"
+                              " WHERE a.deleted_at IS NULL"
+                              " AND (?1 IS NULL OR a.status = ?1)"
                               " AND (?2 IS NULL OR a.title LIKE ?2 ESCAPE '\\')"
                               " AND (?3 = 0 OR a.author_id = ?3)"));
     if (!st)
@@ -606,7 +637,8 @@ json_t *gz_store_stories_list(struct gz_db *db, const struct gz_story_query *q,
                            "   WHERE x.article_id = a.id"
                            "   ORDER BY x.position, t.name LIMIT 1)"
                            " FROM articles a JOIN users u ON u.id = a.author_id"
-                           " WHERE (?1 IS NULL OR a.status = ?1)"
+                           " WHERE a.deleted_at IS NULL"
+                           " AND (?1 IS NULL OR a.status = ?1)"
                            " AND (?2 IS NULL OR a.title LIKE ?2 ESCAPE '\\')"
                            " AND (?3 = 0 OR a.author_id = ?3)"
                            " ORDER BY a.updated_at DESC, a.id DESC"
@@ -654,7 +686,8 @@ json_t *gz_store_stories_counts(struct gz_db *db, long long author_id)
         db, GZ_SQL("SELECT count(*), coalesce(sum(status = 'draft'), 0),"
                    " coalesce(sum(status = 'scheduled'), 0),"
                    " coalesce(sum(status = 'published'), 0)"
-                   " FROM articles WHERE ?1 = 0 OR author_id = ?1"));
+                   " FROM articles WHERE deleted_at IS NULL"
+                   " AND (?1 = 0 OR author_id = ?1)"));
     if (!st)
         return NULL;
     sqlite3_bind_int64(st, 1, author_id);

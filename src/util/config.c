@@ -127,6 +127,8 @@ static const struct key keys[] = {
         "the From: address of Gazette's mail"),
     INT("mail", "max_tries", "GAZETTE_MAIL_MAX_TRIES", mail_max_tries, 1, 100,
         "delivery attempts before a message is marked failed"),
+    INT("mail", "reset_ttl", "GAZETTE_RESET_TTL", reset_ttl, 1, 86400,
+        "seconds a mailed password reset link works"),
     BOOL("log", "access_log", "GAZETTE_ACCESS_LOG", access_log,
          "one line per request on stdout"),
     STR("api", "cors_origins", "GAZETTE_API_CORS_ORIGINS", api_cors_origins,
@@ -201,6 +203,7 @@ void gz_config_defaults(struct gz_config *cfg)
     cfg->access_log = 1;
     snprintf(cfg->mail_from, sizeof cfg->mail_from, "gazette@localhost");
     cfg->mail_max_tries = 8;
+    cfg->reset_ttl = 3600;
     cfg->backup_interval = 86400;
     cfg->backup_keep = 7;
 }
@@ -284,6 +287,15 @@ static int set_value(struct gz_config *cfg, const struct key *k,
             return GZ_EINVAL;
         }
         memcpy(field, v, strlen(v) + 1);
+        if (field == cfg->base_url) {
+            /* "https://news.example.org/": the slash is dropped, not
+             * refused (issue 10); "https://" alone stays for the check */
+            const char *host = strstr(field, "://");
+            size_t len = strlen(field);
+            while (host && len > (size_t)(host - field) + 4 &&
+                   field[len - 1] == '/')
+                field[--len] = '\0';
+        }
         return 0;
     case K_BOOL:
         if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") ||
@@ -486,7 +498,7 @@ int gz_config_check(const struct gz_config *cfg, char *err, size_t errlen)
         if (!gz_url_is_origin(cfg->base_url)) {
             snprintf(err, errlen,
                      "server.base_url: expected http(s)://host[:port] with no "
-                     "path or trailing slash, got \"%.80s\"",
+                     "path, got \"%.80s\"",
                      cfg->base_url);
             return GZ_EINVAL;
         }

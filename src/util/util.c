@@ -192,6 +192,16 @@ void gz_time_human(int64_t t, char out[static 40])
              tm.tm_year + 1900);
 }
 
+void gz_size_human(long long bytes, char out[static 32])
+{
+    if (bytes >= 1048576)
+        snprintf(out, 32, "%.3g MB", (double)bytes / 1048576.0);
+    else if (bytes >= 1024)
+        snprintf(out, 32, "%.3g KB", (double)bytes / 1024.0);
+    else
+        snprintf(out, 32, "%lld bytes", bytes);
+}
+
 int gz_random(void *buf, size_t n)
 {
     unsigned char *p = buf;

@@ -194,7 +194,8 @@
       var limitEl = form.querySelector("[data-max-bytes]");
       var limit = limitEl ? Number(limitEl.getAttribute("data-max-bytes")) : 0;
       if (limit && file.size > limit) {
-        insertStatus.textContent = "That image is larger than the upload limit.";
+        insertStatus.textContent = "That image is larger than the upload limit (" +
+          (limitEl.getAttribute("data-max-human") || "") + ").";
         return;
       }
       var body = new FormData();
@@ -233,9 +234,13 @@
       }
       if (limit && file.size > limit) {
         fileInput.value = "";
+        /* the limit in the server's words (data-max-human, "10 MB" for
+         * 10 MiB), the file in the same unit */
         imageError.textContent = "“" + file.name + "” is " +
-          (file.size / 1e6).toFixed(1) + " MB, over the " +
-          (limit / 1e6).toFixed(1) + " MB limit. Choose a smaller image.";
+          (file.size / 1048576).toFixed(1) + " MB, over the " +
+          (fileInput.getAttribute("data-max-human") ||
+           (limit / 1048576).toFixed(1) + " MB") +
+          " limit. Choose a smaller image.";
         imageError.hidden = false;
         fileInput.setAttribute("aria-invalid", "true");
         return;
@@ -301,6 +306,31 @@
     if (isNaN(d.getTime())) {
       localTime.textContent = "";
       return;
+    }
+    /* The field is wall-clock time in the site's zone (data-zone): find
+     * the instant with the zone's offset, as the server does. */
+    var zone = publishAt.getAttribute("data-zone");
+    if (zone && zone !== "UTC") {
+      try {
+        var wall = d.getTime();
+        var offsetAt = function (t) {
+          var p = {};
+          new Intl.DateTimeFormat("en-US", {
+            timeZone: zone, hourCycle: "h23", year: "numeric",
+            month: "numeric", day: "numeric", hour: "numeric",
+            minute: "numeric", second: "numeric"
+          }).formatToParts(new Date(t)).forEach(function (x) {
+            p[x.type] = x.value;
+          });
+          return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24,
+                          +p.minute, +p.second) - t;
+        };
+        var t = wall - offsetAt(wall);
+        d = new Date(wall - offsetAt(t));
+      } catch (e) {
+        localTime.textContent = "";
+        return;
+      }
     }
     localTime.textContent = "That is " + d.toLocaleString(undefined, {
       weekday: "short", day: "numeric", month: "short",

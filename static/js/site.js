@@ -181,17 +181,21 @@
       }
     }
 
-    var buttons = document.querySelectorAll("button[data-reply-to]");
+    /* Reply links work without JavaScript too (?reply=ID#comment-form,
+     * answered by the server); here they fill the form in place. */
+    var buttons = document.querySelectorAll("[data-reply-to]");
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].hidden = false;
       buttons[i].addEventListener("click", function (event) {
+        event.preventDefault();
         var b = event.currentTarget;
         replyTo(b.getAttribute("data-reply-to"), b.getAttribute("data-reply-name"), true);
       });
     }
 
     if (cancel) {
-      cancel.addEventListener("click", function () {
+      cancel.addEventListener("click", function (event) {
+        event.preventDefault();
         if (parent) {
           parent.value = "";
         }
@@ -206,7 +210,7 @@
 
     /* The page was re-shown after an error on a reply: say so again. */
     if (parent && parent.value) {
-      var original = document.querySelector("button[data-reply-to=\"" +
+      var original = document.querySelector("[data-reply-to=\"" +
         parent.value.replace(/[^0-9A-Za-z_-]/g, "") + "\"]");
       if (original) {
         replyTo(parent.value, original.getAttribute("data-reply-name"), false);

@@ -240,6 +240,44 @@ describe("newsroom", { skip: skip || false }, () => {
     });
     await noViolations("unpublish");
   });
+
+  test("the site's time zone: set in settings, used by the schedule field",
+       async () => {
+    await page.goto(gz.base + "/admin/settings");
+    await page.getByLabel("Time zone").fill("Mars/Olympus");
+    await page.getByRole("button", { name: /Save settings/ }).click();
+    await page.waitForLoadState("load");
+    assert.match(await page.locator("#f-timezone-error").textContent(),
+                 /not a time zone/);
+    await page.getByLabel("Time zone").fill("Europe/Berlin");
+    await Promise.all([
+      page.waitForURL(/\?done=saved$/),
+      page.getByRole("button", { name: /Save settings/ }).click(),
+    ]);
+    await page.screenshot({ path: screenshotPath("newsroom-settings-timezone.png"),
+                            fullPage: true });
+    // A reader of the newsroom in New York: the hint converts the
+    // Berlin time typed into the field to theirs.
+    const ny = await browser.newContext({
+      storageState: await context.storageState(),
+      timezoneId: "America/New_York", locale: "en-GB",
+      viewport: { width: 1280, height: 900 } });
+    const p = await ny.newPage();
+    await p.goto(editUrl);
+    assert.match(await p.locator("label[for=f-publish_at]").textContent(),
+                 /Europe\/Berlin/);
+    const year = new Date().getUTCFullYear() + 1;
+    await p.locator("#f-publish_at").fill(`${year}-01-15T18:00`);
+    assert.match(await p.locator("[data-local-time]").textContent(),
+                 /12:00 your time/, "18:00 in Berlin is 12:00 in New York");
+    await p.locator("#f-publish_at").fill(`${year}-07-15T18:00`);
+    assert.match(await p.locator("[data-local-time]").textContent(),
+                 /12:00 your time/, "summer: both zones one hour on");
+    await p.screenshot({ path: screenshotPath("newsroom-schedule-timezone.png"),
+                        fullPage: true });
+    await ny.close();
+    await noViolations("time zone");
+  });
 });
 
 if (skip) {

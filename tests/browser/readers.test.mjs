@@ -265,8 +265,11 @@ test("a comment under the approve policy appears on the page", { skip }, async (
   assert.match(await page.locator(".notice--success").textContent(), /posted/);
   assert.equal(await page.content().then((h) => h.includes("bea@example.com")), false);
 
-  // A reply: the Reply button (shown by the script) fills parent_id.
-  await li.locator("button.comment__reply").click();
+  // A reply: the Reply link fills parent_id in place (the script stops
+  // the navigation the link makes without it).
+  const before = page.url();
+  await li.locator("a.comment__reply").click();
+  assert.equal(page.url(), before, "no navigation with JavaScript");
   assert.equal((await form.locator("[data-reply-label]").textContent()).trim(), "Replying to Browser Bea");
   await form.locator("#comment-name").fill("Replying Ray");
   await form.locator("#comment-body").fill("A reply.");
@@ -274,6 +277,32 @@ test("a comment under the approve policy appears on the page", { skip }, async (
   const reply = page.locator(new URL(page.url()).hash);
   assert.equal(await reply.getAttribute("class"), "comment comment--reply");
   assert.equal(await page.locator(url.hash + " .comment--reply .comment__author").textContent(), "Replying Ray");
+  await context.close();
+});
+
+test("a reply without JavaScript: the Reply link opens the form replying to that comment (issue 10)", { skip }, async () => {
+  setSetting("comment_policy", "approve");
+  const slug = newStory("browser-nojs-reply", "Browser no-script reply story");
+  // The comment replied to is stored directly: the form posts of these
+  // tests share one client address and its rate limit (5 a minute).
+  const story = sql("SELECT id FROM articles WHERE slug = ?", slug)[0][0];
+  sql("INSERT INTO comments (article_id, name, body, status, created_at)" +
+    " VALUES (?, 'Plain Pat', 'A comment.', 'approved', strftime('%s','now'))", story);
+  const topId = sql("SELECT max(id) FROM comments")[0][0];
+  const top = "#comment-" + topId;
+  const { context, page } = await newPage({ javaScriptEnabled: false });
+  await page.goto(base + "/articles/" + slug);
+  const form = page.locator("#comment-form");
+  await Promise.all([page.waitForNavigation(), page.locator(top + " a.comment__reply").click()]);
+  const url = new URL(page.url());
+  assert.equal(url.search, "?reply=" + top.slice("#comment-".length));
+  assert.equal(url.hash, "#comment-form");
+  assert.equal(await form.locator("[data-reply-status]").isVisible(), true);
+  assert.equal((await form.locator("[data-reply-label]").textContent()).trim(), "Replying to Plain Pat");
+  await form.locator("#comment-name").fill("Nested Nick");
+  await form.locator("#comment-body").fill("A reply without script.");
+  await Promise.all([page.waitForNavigation(), form.locator("button[type=submit]").click()]);
+  assert.equal(await page.locator(top + " .comment--reply .comment__author").textContent(), "Nested Nick");
   await context.close();
 });
 

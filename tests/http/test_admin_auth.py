@@ -81,6 +81,31 @@ class FirstRun(NewsroomCase):
 
 class SignIn(NewsroomCase):
 
+    def test_login_lead_names_the_site_once(self):
+        """Issue 10: "to the The Port Alder Gazette newsroom" for a title
+        that has its own "The"."""
+        con = self.db()
+        try:
+            for title, lead in (
+                    ("The Port Alder Gazette",
+                     "to The Port Alder Gazette newsroom"),
+                    ("the estuary courier", "to the estuary courier newsroom"),
+                    ("Theatre Weekly", "to the Theatre Weekly newsroom"),
+                    ("Port Alder Gazette",
+                     "to the Port Alder Gazette newsroom")):
+                with con:
+                    con.execute("INSERT INTO settings (key, value) VALUES"
+                                " ('title', ?) ON CONFLICT(key) DO UPDATE"
+                                " SET value = excluded.value", (title,))
+                r = self.get("/admin/login")
+                doc = harness.parse_html(r.text)
+                self.assertEqual(" ".join(doc.find(
+                    "p", cls="nr-auth__lead").text.split()), lead, title)
+        finally:
+            with con:
+                con.execute("DELETE FROM settings WHERE key = 'title'")
+            con.close()
+
     def test_success_sets_a_safe_cookie(self):
         c = Client(self.gz)
         r = c.post("/admin/login", {"email": "editor@example.org",
@@ -369,6 +394,19 @@ class UserAddCommand(NewsroomCase):
                          " WHERE email = 'cli@example.org'")[0]
         self.assertEqual(row["role"], "editor")
         self.assertTrue(row["password_hash"].startswith("$argon2id$"))
+
+    def test_user_add_requires_a_role(self):
+        """Issue 10: without --role, `gazette user add` used to make an
+        author silently; it now refuses and says which roles exist."""
+        p = self.gz.cli("user", "add", "--email", "norole@example.org",
+                        "--name", "No Role", input="a long enough password\n")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--role", p.stderr)
+        for role in ("author", "editor", "admin"):
+            self.assertIn(role, p.stderr)
+        self.assertEqual(self.query(
+            "SELECT count(*) FROM users WHERE email = 'norole@example.org'")
+            [0][0], 0)
 
     def test_user_add_refuses_bad_input(self):
         p = self.gz.cli("user", "add", "--email", "short@example.org",

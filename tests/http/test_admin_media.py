@@ -130,6 +130,28 @@ class Media(NewsroomCase):
         self.assertIsNone(self.story_row(title="Too big image story"))
         self.assertEqual(self.stored(), before)
 
+    def test_one_stated_limit_in_form_and_errors(self):
+        """Issue 10: the form said 10 MB and the error 10.5 MB. The limit
+        is server.max_upload_bytes, stated the same way everywhere."""
+        c = self.editor()
+        r, doc = c.page("/admin/stories/new")
+        self.assertEqual(r.status, 200)
+        f = doc.find("input", name="image")
+        self.assertEqual(f.get("data-max-bytes"), str(LIMIT))
+        self.assertEqual(f.get("data-max-human"), "4 KB")
+        self.assertIn("up to 4 KB", doc.find("p", id="f-image-hint").text)
+        big = png(3, 2) + b"\0" * (LIMIT + 10)
+        # refused while streaming (JSON) ...
+        r = self.upload(c, big)
+        self.assertEqual(r.status, 413)
+        self.assertIn("upload limit of 4 KB", r.json()["error"]["message"])
+        # ... and before it (Content-Length over the limit; HTML)
+        r = c.post("/admin/media", {}, files=[
+            ("image", "big.png", png(3, 2) + b"\0" * (LIMIT * 40),
+             "image/png")])
+        self.assertEqual(r.status, 413)
+        self.assertIn("upload limit of 4 KB", r.text)
+
     def test_upload_needs_a_session_and_the_token(self):
         data = png(4, 4, (1, 2, 3))
         r = self.upload(self.author(), data, csrf=False)

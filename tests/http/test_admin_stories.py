@@ -397,7 +397,7 @@ class Stories(NewsroomCase):
         r, doc = c.page("/admin/stories/%d/delete" % sid)
         self.assertEqual(r.status, 200)
         self.assertIn("Story to delete", r.text)
-        self.assertIn("cannot be undone", r.text)
+        self.assertIn("goes to the trash", r.text)
         form = doc.find("form", action="/admin/stories/%d/delete" % sid)
         self.assertEqual(form.get("method"), "post")
         self.assertIsNotNone(self.story_row(id=sid), "GET deletes nothing")
@@ -407,11 +407,12 @@ class Stories(NewsroomCase):
         r = c.post("/admin/stories/%d/delete" % sid)
         self.assertEqual(r.status, 303)
         self.assertEqual(r.header("Location"), "/admin/stories?done=deleted")
-        self.assertIsNone(self.story_row(id=sid))
+        # To the trash (issue 10; test_revisions.py has the rest).
+        self.assertIsNotNone(self.story_row(id=sid)["deleted_at"])
         self.assertEqual(self.get("/articles/" + slug).status, 404)
         self.assertEqual(c.get("/admin/stories/%d" % sid).status, 404)
         self.assertEqual(c.post("/admin/stories/%d/delete" % sid).status, 404)
-        self.assertIn("The story was deleted.",
+        self.assertIn("The story was moved to the trash.",
                       c.get("/admin/stories?done=deleted").text)
 
     def test_comments_closed_reaches_the_page(self):
@@ -469,7 +470,8 @@ class Stories(NewsroomCase):
         r, doc = c.page("/admin/stories?q=%3Cscript%3E")
         self.assertNotIn("<script>", r.text)
         # Pages of 20.
-        total = self.query("SELECT count(*) FROM articles")[0][0]
+        total = self.query("SELECT count(*) FROM articles"
+                           " WHERE deleted_at IS NULL")[0][0]  # not trash
         self.assertGreater(total, 20)
         r, doc = c.page("/admin/stories")
         self.assertEqual(len(doc.find_all("a", cls="nr-story-link")), 20)
@@ -555,7 +557,7 @@ class Roles(NewsroomCase):
         self.assertEqual(a.get("/admin/stories/%d" % sid).status, 200)
         # The author deletes their own draft.
         self.assertEqual(a.post("/admin/stories/%d/delete" % sid).status, 303)
-        self.assertIsNone(self.story_row(id=sid))
+        self.assertIsNotNone(self.story_row(id=sid)["deleted_at"])  # trash
 
     def test_editor_may_change_anyones_story(self):
         ed, b = self.editor(), self.author2()
@@ -603,10 +605,11 @@ class Roles(NewsroomCase):
         self.assertEqual([x.split(" (")[0] for x in links(self.author())],
                          ["Stories", "View site"])
         self.assertEqual([x.split(" (")[0] for x in links(self.editor())],
-                         ["Stories", "Comments", "Subscribers", "View site"])
+                         ["Stories", "Comments", "Subscribers", "Trash",
+                          "View site"])
         self.assertEqual([x.split(" (")[0] for x in links(self.admin())],
-                         ["Stories", "Comments", "Subscribers", "Users",
-                          "Settings", "View site"])
+                         ["Stories", "Comments", "Subscribers", "Trash",
+                          "Users", "Settings", "View site"])
 
 
 class UnpublishWithdrawsMail(NewsroomCase):

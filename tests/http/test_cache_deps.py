@@ -610,7 +610,10 @@ class StoryWritesShow(CacheCase):
             s["id"], new)
         before = self.warm(write, pages)
         self.patch_story(s["id"], {"slug": new})
-        self.after(write, before, "/articles/" + old, status=404)
+        # the old address moves to the new one (issue 10: a published
+        # story's old URLs answer 301), never the cached old page
+        r = self.after(write, before, "/articles/" + old, status=301)
+        self.assertEqual(r.header("Location"), "/articles/" + new)
         self.after(write, before, "/api/v1/articles/" + old, status=404)
         for p in pages:
             if p.endswith("/" + old):

@@ -24,10 +24,8 @@ BAD = [
      "[nowhere]\nport = 1\n", "nowhere"),
     ("config file: bad number", [], {}, "[site]\npage_size = lots\n",
      "page_size"),
-    ("config file: base_url with a trailing slash", [], {},
-     "[server]\nbase_url = http://example.org/\n", "base_url"),
-    ("GAZETTE_BASE_URL with a trailing slash", [],
-     {"GAZETTE_BASE_URL": "https://news.example.org/"}, None, "base_url"),
+    ("config file: base_url with a path and a trailing slash", [], {},
+     "[server]\nbase_url = http://example.org/news/\n", "base_url"),
     ("--base_url ftp://example.org", ["--base_url", "ftp://example.org"], {},
      None, "base_url"),
     # Links are root-relative, so a base URL with a path is refused at
@@ -154,6 +152,26 @@ class Precedence(unittest.TestCase):
             rc = gz.stop()
             gz.cleanup()
             self.assertEqual(rc, 0)
+
+    def test_base_url_trailing_slash_is_trimmed(self):
+        """server.base_url "https://news.example.org/" (file or
+        environment) is taken without its slash (issue 10)."""
+        for env, args in (({"GAZETTE_BASE_URL": "https://news.example.org/"},
+                           ()),
+                          (None, ["--set",
+                                  "server.base_url=https://news.example.org//"])):
+            gz = harness.Gazette(env=env, serve_args=list(args))
+            gz.db = self.gz.db
+            try:
+                gz.start(prepare=False)
+                r = gz.get("/feed.xml")
+                self.assertEqual(r.status, 200)
+                self.assertIn("https://news.example.org/", r.text)
+                self.assertNotIn("https://news.example.org//", r.text)
+            finally:
+                rc = gz.stop()
+                gz.cleanup()
+                self.assertEqual(rc, 0)
 
     def test_file_env_flags(self):
         cc, n = self.run_with()

@@ -339,6 +339,65 @@ class CommentTests(EngageCase):
         self.assert_invalid(self.comment(slug, parent_id=str(top)),
                             "parent_id")
 
+    def test_reply_link_works_without_js(self):
+        """Issue 10: every top-level comment has a plain Reply link
+        (?reply=ID#comment-form); the page it opens has the form filled
+        in server-side (parent_id, "Replying to NAME", a cancel link)."""
+        self.set_setting("comment_policy", "approve")
+        slug = self.story("reply-link")
+        top = self.comment(slug, name="Tess Top", body="top").json()["id"]
+        reply = self.comment(slug, name="Rae Reply", body="nested",
+                             parent_id=str(top)).json()["id"]
+        _, doc = self.article(slug)
+        links = doc.find_all("a", cls="comment__reply")
+        self.assertEqual([a.get("href") for a in links],
+                         ["?reply=%d#comment-form" % top],
+                         "one link, on the top-level comment only")
+        self.assertNotIn("hidden", links[0].attrs)
+        status = doc.find("p", cls="comment-form__replying")
+        self.assertIn("hidden", status.attrs, "not replying yet")
+        self.assertEqual(doc.find("input", name="parent_id").get("value"),
+                         "")
+        # Following the link: the form replies to that comment.
+        r, doc = self.article(slug, "?reply=%d" % top)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(doc.find("input", name="parent_id").get("value"),
+                         str(top))
+        status = doc.find("p", cls="comment-form__replying")
+        self.assertNotIn("hidden", status.attrs)
+        self.assertIn("Replying to Tess Top", status.text)
+        cancel = [a for a in doc.find_all("a")
+                  if status in list(a.ancestors())][0]
+        self.assertEqual(cancel.get("href"),
+                         "/articles/%s#comment-form" % slug)
+        # Posting that form (no JavaScript) makes a nested reply.
+        r = self.comment(slug, json_accept=False, name="Nora NoJS",
+                         body="reply without script", parent_id=str(top))
+        self.assertEqual(r.status, 303)
+        self.assertEqual(self.one(
+            "SELECT parent_id FROM comments WHERE name = 'Nora NoJS'"), top)
+        # The reply is cached as its own page; junk is ignored, not an error.
+        r2, _ = self.article(slug, "?reply=%d" % top)
+        self.assertEqual(r2.status, 200)
+        for junk in (str(reply), "999999", "abc", "0", "-1", ""):
+            r, doc = self.article(slug, "?reply=" + junk)
+            self.assertEqual(r.status, 200, junk)
+            self.assertEqual(doc.find("input", name="parent_id")
+                             .get("value"), "", junk)
+            self.assertIn("hidden", doc.find(
+                "p", cls="comment-form__replying").attrs, junk)
+        # A hostile name is escaped in "Replying to".
+        evil = self.comment(slug, name=HOSTILE_NAME, body="x").json()["id"]
+        r, doc = self.article(slug, "?reply=%d" % evil)
+        self.assertNotIn(HOSTILE_NAME, r.text)
+        self.assertIn("Replying to " + HOSTILE_NAME, doc.find(
+            "p", cls="comment-form__replying").text)
+        # Closed comments: no links.
+        self.sql("UPDATE articles SET comments_open = 0 WHERE slug = ?",
+                 (slug,))
+        r, doc = self.article(slug, "?reply=%d" % top)
+        self.assertEqual(doc.find_all("a", cls="comment__reply"), [])
+
     def test_reply_error_without_js(self):
         self.set_setting("comment_policy", "approve")
         slug = self.story("replies-nojs")

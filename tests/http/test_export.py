@@ -392,6 +392,11 @@ class ExportImport(EngageCase):
              "authors[0].disabled"),
             (lambda d: by(d["articles"], "slug", self.story)["comments"]
              .append({"name": "", "body": "x"}), ".name"),
+            # the site's time zone (issue 10): a tz database name only
+            (lambda d: d["settings"].update(timezone="../../etc/passwd"),
+             "settings.timezone"),
+            (lambda d: d["settings"].update(timezone="Mars/Olympus"),
+             "settings.timezone"),
         ]
         for mutate, need in cases:
             with self.subTest(need=need):

@@ -25,6 +25,8 @@ COVERED = {
     "/", "/articles/:slug", "/authors/:slug", "/favicon.ico", "/feed.xml",
     "/healthz", "/metrics", "/robots.txt", "/search", "/sitemap.xml",
     "/static/*", "/tags/:slug", "/tags/:slug/feed.xml",
+    # Author feeds: checked in test_accounts.py.
+    "/authors/:slug/feed.xml",
     # Form and token routes: checked in test_forms.py.
     "/articles/:slug/comments", "/subscribe", "/subscribe/confirm",
     "/unsubscribe", "/media/*",

@@ -546,7 +546,9 @@ static const struct check_case check_cases[] = {
     {{{"base_url", "http://localhost:8080"}}, 1, NULL},
     /* A path is refused: links are root-relative (docs/DECISIONS.md). */
     {{{"base_url", "https://example.com/news"}}, 0, "base_url"},
-    {{{"base_url", "https://news.example.com/"}}, 0, "base_url"},
+    /* a slash at the end is dropped, not refused (issue 10) */
+    {{{"base_url", "https://news.example.com/"}}, 1, NULL},
+    {{{"base_url", "https://news.example.com//"}}, 1, NULL},
     {{{"base_url", "https://example.com/news/"}}, 0, "base_url"},
     {{{"base_url", "news.example.com"}}, 0, "base_url"},
     {{{"base_url", "ftp://news.example.com"}}, 0, "base_url"},
