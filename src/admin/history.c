@@ -26,22 +26,6 @@
 #include "newsroom_pages.h"
 
 
-/* The story of capture 0 (owned), or NULL with *status. */
-static json_t *route_story(struct gz_req *req, int *status)
-{
-    long long id = 0;
-    const char *p = gz_req_param(req, 0);
-    if (!p || gz_parse_int(p, 1, (1LL << 53), &id) != 0) {
-        *status = 404;
-        return NULL;
-    }
-    int err = 0;
-    json_t *s = gz_store_story_load(gz_req_db(req), id, &err);
-    if (!s)
-        *status = err == GZ_ENOTFOUND ? 404 : 500;
-    return s;
-}
-
 /* The edit rule of stories.c: editors, or the author of a draft. */
 static int may_change(const struct gz_user *me, json_t *story)
 {
@@ -136,7 +120,7 @@ int gz_page_admin_story_history(struct gz_req *req, struct gz_resp *resp)
 {
     const struct gz_user *me = gz_req_user(req);
     int status = 0;
-    json_t *story = route_story(req, &status);
+    json_t *story = gz_admin_route_story(req, &status);
     if (!story)
         return status;
     if (!is_editor(me) && int_of(story, "author_id") != me->id) {
@@ -268,7 +252,7 @@ int gz_page_admin_story_revision_restore(struct gz_req *req,
 {
     const struct gz_user *me = gz_req_user(req);
     int status = 0;
-    json_t *story = route_story(req, &status);
+    json_t *story = gz_admin_route_story(req, &status);
     if (!story)
         return status;
     long long n = 0;

@@ -27,6 +27,10 @@ void gz_newsroom_when_short(long long t, char *out, size_t outlen);
  * time zone now, for the fields that take a time. */
 void gz_newsroom_zone(json_t *model);
 
+/* The story of the route's :id (owned), or NULL with *status 404 or 500
+ * (stories.c; the history pages use it too). */
+json_t *gz_admin_route_story(struct gz_req *req, int *status);
+
 /* Small readers the story pages (stories.c, history.c) share. */
 static inline int is_editor(const struct gz_user *me)
 {

@@ -66,7 +66,7 @@ static int forbidden(struct gz_req *req, struct gz_resp *resp, const char *msg)
 }
 
 /* The story of the route's :id (owned), or NULL with *status 404/500. */
-static json_t *route_story(struct gz_req *req, int *status)
+json_t *gz_admin_route_story(struct gz_req *req, int *status)
 {
     long long id = 0;
     const char *p = gz_req_param(req, 0);
@@ -508,7 +508,7 @@ int gz_page_admin_story_new(struct gz_req *req, struct gz_resp *resp)
 static json_t *editable_story(struct gz_req *req, struct gz_resp *resp,
                               int *status)
 {
-    json_t *cur = route_story(req, status);
+    json_t *cur = gz_admin_route_story(req, status);
     if (!cur)
         return NULL;
     const char *why = edit_refusal(gz_req_user(req), cur);
@@ -831,7 +831,7 @@ int gz_page_admin_story_create(struct gz_req *req, struct gz_resp *resp)
 int gz_page_admin_story_update(struct gz_req *req, struct gz_resp *resp)
 {
     int status = 0;
-    json_t *cur = route_story(req, &status);
+    json_t *cur = gz_admin_route_story(req, &status);
     if (!cur)
         return status;
     int rc = story_post(req, resp, cur);
